@@ -1,0 +1,74 @@
+"""The `customer-context` command: `serve` runs the service, `plugins` lists what is installed."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from . import plugins, settings as settings_module
+from .settings import ConfigurationError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="customer-context", description="Customer Context GraphQL service.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the service", description="Run the service. Flags override CUSTOMER_CONTEXT_* environment variables.")
+    settings_module.add_arguments(serve)
+    listing = sub.add_parser("plugins", help="list installed plugins, storage backends and matching strategies")
+    settings_module.add_arguments(listing)
+    sub.add_parser("schema", help="print the GraphQL schema (SDL)")
+    return parser
+
+
+def _serve(settings) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(settings)  # unknown backend/strategy names fail here, before listening
+    print(
+        f"Customer Context on http://{settings.host}:{settings.port}/graphql "
+        f"(backend {settings.backend}, matching {settings.matching})",
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on")
+    return 0
+
+
+def _list_plugins(settings) -> int:
+    pm = plugins.plugin_manager()
+    print("plugins:")
+    for name, plugin in pm.list_name_plugin():
+        print(f"  {name}: {getattr(plugin, '__name__', plugin)}")
+    print("storage backends (--backend):")
+    for name, spec in sorted(plugins.storage_backends(pm, settings).items()):
+        print(f"  {name}: {spec.description}")
+    print("matching strategies (--matching):")
+    for name, spec in sorted(plugins.matching_strategies(pm, settings).items()):
+        print(f"  {name}: {spec.description}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "schema":
+        from .schema import sdl
+
+        sys.stdout.write(sdl())
+        return 0
+    try:
+        settings = settings_module.load(args)
+        logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        if args.command == "plugins":
+            return _list_plugins(settings)
+        return _serve(settings)
+    except ConfigurationError as exc:
+        print(f"customer-context: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

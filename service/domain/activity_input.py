@@ -1,0 +1,93 @@
+"""From what an integration sent about an incoming call, chat or email to an Activity's
+fields: checked, trimmed, identifiers normalised for matching."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .errors import InvalidInput
+from .normalize import InvalidIdentifier, normalize_email, normalize_phone
+from .records import Channel, Direction, Prefill, Sender
+from .validation import Problems
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityDraft:
+    channel: Channel
+    direction: Direction = Direction.INBOUND
+    sender_name: str | None = None
+    sender_email: str | None = None
+    sender_phone: str | None = None
+    subject: str | None = None
+    text: str | None = None
+    occurred_at: datetime | None = None
+    agent_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityFields:
+    channel: Channel
+    direction: Direction
+    sender: Sender
+    subject: str | None
+    text: str | None
+    occurred_at: datetime | None
+    agent_id: str | None
+
+
+def check_activity(draft: ActivityDraft, *, default_region: str | None) -> ActivityFields:
+    """Validated fields; raises InvalidInput listing every problem."""
+    p = Problems()
+    name = p.text("sender.name", draft.sender_name)
+    email = p.text("sender.email", draft.sender_email)
+    phone = p.text("sender.phone", draft.sender_phone)
+    email_normalized = phone_e164 = None
+    if email is not None:
+        try:
+            email_normalized = normalize_email(email)
+        except InvalidIdentifier:
+            p.add("INVALID_EMAIL", "invalid_email", "sender.email")
+    if phone is not None:
+        try:
+            phone_e164 = normalize_phone(phone, default_region)
+        except InvalidIdentifier:
+            p.add("INVALID_PHONE", "invalid_phone", "sender.phone")
+    subject = p.text("subject", draft.subject)
+    text = p.text("text", draft.text, strip=False)
+    agent_id = p.text("agentId", draft.agent_id)
+    if p:
+        raise InvalidInput(list(p))
+    occurred_at = draft.occurred_at
+    if occurred_at is not None:
+        # A time without a zone is taken as UTC, the service's one zone.
+        occurred_at = occurred_at.replace(tzinfo=UTC) if occurred_at.tzinfo is None else occurred_at.astimezone(UTC)
+    return ActivityFields(
+        draft.channel,
+        draft.direction,
+        Sender(name, email, phone, email_normalized, phone_e164),
+        subject,
+        text if text and text.strip() else None,
+        occurred_at,
+        agent_id,
+    )
+
+
+def split_name(name: str | None) -> tuple[str | None, str | None]:
+    """First and last name from one received name: "Jan Novák" -> ("Jan", "Novák"),
+    "Novák, Jan" -> ("Jan", "Novák"), "Petra" -> ("Petra", None). The agent checks the
+    pre-filled form, so a best guess is right here."""
+    if not name:
+        return None, None
+    if "," in name:
+        last, _, first = name.partition(",")
+        return first.strip() or None, last.strip() or None
+    parts = name.split()
+    if len(parts) == 1:
+        return parts[0], None
+    return " ".join(parts[:-1]), parts[-1]
+
+
+def prefill_from(sender: Sender) -> Prefill:
+    first, last = split_name(sender.name)
+    return Prefill(first_name=first, last_name=last, email=sender.email, phone=sender.phone)

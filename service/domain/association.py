@@ -1,0 +1,30 @@
+"""When may an activity be associated with a customer without asking the agent?
+
+Only when the best candidate is confident and clearly ahead of the next: a wrong automatic
+association shows an agent the wrong person's history, so doubt goes to the open list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .records import Candidate
+
+#: A candidate this strong (the exact strategy's identifier matches score 1.0) may be
+#: associated automatically ...
+AUTO_ASSOCIATE_THRESHOLD = 0.9
+#: ... if no other candidate comes within this distance of it.
+AUTO_ASSOCIATE_MARGIN = 0.1
+
+
+def automatic_choice(candidates: Sequence[Candidate]) -> Candidate | None:
+    """The candidate to associate automatically, or None to ask the agent."""
+    if not candidates:
+        return None
+    ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+    best = ranked[0]
+    if best.score < AUTO_ASSOCIATE_THRESHOLD:
+        return None
+    if len(ranked) > 1 and best.score - ranked[1].score < AUTO_ASSOCIATE_MARGIN:
+        return None
+    return best

@@ -1,0 +1,401 @@
+"""Languages for human-readable strings: negotiation, number grouping, message catalogue.
+
+Only words change with the language; error codes and field paths never do. The locales are
+the ones the product's users speak (see the seeds): English, Czech, Slovak, German,
+Norwegian Bokmål and Serbian in Latin script.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["SUPPORTED", "DEFAULT", "CATALOGUE", "negotiate", "format_number", "translate"]
+
+SUPPORTED: tuple[str, ...] = ("en", "cs", "sk", "de", "nb", "sr-Latn")
+DEFAULT = "en"
+
+# ---------------------------------------------------------------------------------------
+# Negotiation (RFC 9110 section 12.5.4 Accept-Language, RFC 4647 language ranges)
+
+#: Longer headers are not parsed at all: no browser sends one, and parsing them is work an
+#: attacker chooses.
+MAX_HEADER_LENGTH = 4096
+
+# language-range = (1*8ALPHA *("-" 1*8alphanum)) / "*"
+_RANGE = re.compile(r"\*|[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
+# qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
+_QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")
+
+#: Primary language subtag (lower case) -> the supported locale that serves it.
+_BY_PRIMARY: dict[str, str] = {
+    "en": "en",
+    "cs": "cs",
+    "sk": "sk",
+    "de": "de",
+    # Norwegian: Bokmål, the macrolanguage, and Nynorsk (whose readers read Bokmål).
+    "nb": "nb",
+    "no": "nb",
+    "nn": "nb",
+    # Serbian in any script or region: we only have Latin, which every Serbian reads.
+    "sr": "sr-Latn",
+}
+
+#: Ranges that name a supported locale's whole language, so that q=0 on them rules it out.
+#: A narrower range ("de-AT;q=0", "sr-Cyrl;q=0") or a neighbour ("nn;q=0") does not: our
+#: "de" is not Austrian German and our "nb" is not Nynorsk.
+_WHOLE_LANGUAGE: dict[str, frozenset[str]] = {
+    "en": frozenset({"en"}),
+    "cs": frozenset({"cs"}),
+    "sk": frozenset({"sk"}),
+    "de": frozenset({"de"}),
+    "nb": frozenset({"nb", "no"}),
+    "sr-Latn": frozenset({"sr", "sr-latn"}),
+}
+
+
+def _parse(header: str) -> list[tuple[str, float]]:
+    """(lower-cased range, weight) for every well-formed member of the list, in order."""
+    ranges: list[tuple[str, float]] = []
+    for part in header.split(","):
+        tag, *params = (p.strip(" \t") for p in part.split(";"))
+        if not tag:
+            continue  # empty list elements are allowed and mean nothing
+        if not _RANGE.fullmatch(tag):
+            continue
+        q = 1.0
+        if params:
+            if len(params) != 1:
+                continue
+            name, sep, value = params[0].partition("=")
+            if not sep or name.strip(" \t").lower() != "q":
+                continue
+            value = value.strip(" \t")
+            if not _QVALUE.fullmatch(value):
+                continue
+            q = float(value)
+        ranges.append((tag.lower(), q))
+    return ranges
+
+
+@lru_cache(maxsize=256)
+def _negotiate(header: str) -> str:
+    ranges = _parse(header)
+
+    # "*;q=0" refuses every language the header does not name; "de;q=0" refuses German.
+    named = {_BY_PRIMARY.get(rng.split("-", 1)[0]) for rng, _ in ranges if rng != "*"}
+    excluded = {
+        locale
+        for rng, q in ranges
+        if q == 0
+        for locale in SUPPORTED
+        if (rng == "*" and locale not in named) or rng in _WHOLE_LANGUAGE[locale]
+    }
+
+    # (weight, specific beats "*" on a tie, earlier beats later on a tie, locale)
+    best: tuple[float, int, int, str] | None = None
+    for position, (rng, q) in enumerate(ranges):
+        if q == 0:
+            continue
+        if rng == "*":
+            allowed = [loc for loc in SUPPORTED if loc not in excluded]
+            if not allowed:
+                continue
+            locale = DEFAULT if DEFAULT in allowed else allowed[0]
+            specific = 0
+        else:
+            locale = _BY_PRIMARY.get(rng.split("-", 1)[0])
+            if locale is None or locale in excluded:
+                continue
+            specific = 1
+        candidate = (q, specific, -position, locale)
+        if best is None or candidate[:3] > best[:3]:
+            best = candidate
+    return best[3] if best else DEFAULT
+
+
+def negotiate(accept_language: str | None) -> str:
+    """Pick the best supported locale from an HTTP Accept-Language header.
+
+    Weights follow RFC 9110 (q=0 means "not this"; equal weights keep the header's order,
+    and a named language beats "*"); "*" means any language, i.e. DEFAULT. Malformed
+    members are ignored, nothing raises, and a missing, empty, non-string or over-long
+    (> 4096 characters) header gives DEFAULT. Matching is by primary language subtag,
+    case-insensitive: "cs-CZ" -> "cs", "no"/"nn" -> "nb", "sr-Cyrl-RS" -> "sr-Latn".
+    """
+    if not isinstance(accept_language, str) or len(accept_language) > MAX_HEADER_LENGTH:
+        return DEFAULT
+    try:
+        return _negotiate(accept_language)
+    except Exception:  # pragma: no cover - a header must never fail a request
+        return DEFAULT
+
+
+negotiate.cache_info = _negotiate.cache_info  # type: ignore[attr-defined]
+negotiate.cache_clear = _negotiate.cache_clear  # type: ignore[attr-defined]
+
+# ---------------------------------------------------------------------------------------
+# Numbers
+
+_NBSP = "\u00a0"
+
+#: Thousands separator per locale (CLDR): a no-break space keeps "2 000" on one line.
+_GROUP_SEPARATOR: dict[str, str] = {
+    "en": ",",
+    "cs": _NBSP,
+    "sk": _NBSP,
+    "de": ".",
+    "nb": _NBSP,
+    "sr-Latn": ".",
+}
+
+
+def format_number(locale: str, n: int) -> str:
+    """Integer with the locale's digit grouping: en "2,000", de and sr-Latn "2.000",
+    cs, sk and nb "2 000" with a no-break space (U+00A0). Unknown locales group as English."""
+    separator = _GROUP_SEPARATOR.get(locale, _GROUP_SEPARATOR[DEFAULT])
+    grouped = f"{abs(int(n)):,}".replace(",", separator)
+    return f"-{grouped}" if n < 0 else grouped
+
+
+# ---------------------------------------------------------------------------------------
+# Messages
+#
+# Wording follows the seeds' terms: "open list" is "otevřený seznam" / "otvorený zoznam" /
+# "offene Liste" / "den åpne listen" / "otvorena lista"; discarding is "Zahodit" /
+# "Verwerfen" / "Fjern" / "Odbaci"; associating is "přidružit" / "zuordnen" / "knytte" /
+# "povezati". {field} is a path such as "firstName" or "emails[1]", never translated.
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    "unknown_customer": {
+        "en": "Unknown customer",
+        "cs": "Neznámý zákazník",
+        "sk": "Neznámy zákazník",
+        "de": "Unbekannter Kunde",
+        "nb": "Ukjent kunde",
+        "sr-Latn": "Nepoznati kupac",
+    },
+    "field_too_long": {
+        "en": "{field} holds at most {limit} characters; {length} were sent.",
+        "cs": "Pole {field} může obsahovat nejvýše {limit} znaků (odesláno: {length}).",
+        "sk": "Pole {field} môže obsahovať najviac {limit} znakov (odoslané: {length}).",
+        "de": "Das Feld {field} darf höchstens {limit} Zeichen enthalten; gesendet wurden {length}.",
+        "nb": "Feltet {field} kan inneholde maks {limit} tegn, men {length} ble sendt.",
+        "sr-Latn": "Polje {field} može da sadrži najviše {limit} znakova (poslato: {length}).",
+    },
+    "too_many_items": {
+        "en": "{field} holds at most {limit} items; {count} were sent.",
+        "cs": "Pole {field} může obsahovat nejvýše {limit} položek (odesláno: {count}).",
+        "sk": "Pole {field} môže obsahovať najviac {limit} položiek (odoslané: {count}).",
+        "de": "Das Feld {field} darf höchstens {limit} Einträge enthalten; gesendet wurden {count}.",
+        "nb": "Feltet {field} kan inneholde maks {limit} elementer, men {count} ble sendt.",
+        "sr-Latn": "Polje {field} može da sadrži najviše {limit} stavki (poslato: {count}).",
+    },
+    "invalid_email": {
+        "en": "{field} is not a valid email address.",
+        "cs": "Pole {field} neobsahuje platnou e-mailovou adresu.",
+        "sk": "Pole {field} neobsahuje platnú e-mailovú adresu.",
+        "de": "Das Feld {field} enthält keine gültige E-Mail-Adresse.",
+        "nb": "Feltet {field} inneholder ikke en gyldig e-postadresse.",
+        "sr-Latn": "Polje {field} ne sadrži važeću adresu e-pošte.",
+    },
+    "invalid_phone": {
+        "en": "{field} is not a valid phone number.",
+        "cs": "Pole {field} neobsahuje platné telefonní číslo.",
+        "sk": "Pole {field} neobsahuje platné telefónne číslo.",
+        "de": "Das Feld {field} enthält keine gültige Telefonnummer.",
+        "nb": "Feltet {field} inneholder ikke et gyldig telefonnummer.",
+        "sr-Latn": "Polje {field} ne sadrži važeći broj telefona.",
+    },
+    "invalid_value": {
+        "en": "{field} has an invalid value: {reason}",
+        "cs": "Pole {field} má neplatnou hodnotu: {reason}",
+        "sk": "Pole {field} má neplatnú hodnotu: {reason}",
+        "de": "Das Feld {field} hat einen ungültigen Wert: {reason}",
+        "nb": "Feltet {field} har en ugyldig verdi: {reason}",
+        "sr-Latn": "Polje {field} ima nevažeću vrednost: {reason}",
+    },
+    "customer_needs_identity": {
+        "en": "A customer needs at least a name, an organisation name, an email address or a phone number.",
+        "cs": "Zákazník musí mít alespoň jméno, název organizace, e-mailovou adresu nebo telefonní číslo.",
+        "sk": "Zákazník musí mať aspoň meno, názov organizácie, e-mailovú adresu alebo telefónne číslo.",
+        "de": "Ein Kunde braucht mindestens einen Namen, einen Organisationsnamen, eine E-Mail-Adresse oder eine Telefonnummer.",
+        "nb": "En kunde må ha minst et navn, et organisasjonsnavn, en e-postadresse eller et telefonnummer.",
+        "sr-Latn": "Kupac mora da ima bar ime, naziv organizacije, adresu e-pošte ili broj telefona.",
+    },
+    "blank_attribute_key": {
+        "en": "{field}: an attribute needs a non-empty key.",
+        "cs": "{field}: atribut musí mít neprázdný klíč.",
+        "sk": "{field}: atribút musí mať neprázdny kľúč.",
+        "de": "{field}: Ein Attribut braucht einen nicht leeren Schlüssel.",
+        "nb": "{field}: et attributt må ha en nøkkel som ikke er tom.",
+        "sr-Latn": "{field}: atribut mora da ima ključ koji nije prazan.",
+    },
+    "duplicate_attribute_key": {
+        "en": '{field}: the attribute key "{key}" appears more than once.',
+        "cs": "{field}: klíč atributu „{key}“ se vyskytuje více než jednou.",
+        "sk": "{field}: kľúč atribútu „{key}“ sa vyskytuje viac ako raz.",
+        "de": "{field}: Der Attributschlüssel „{key}“ kommt mehr als einmal vor.",
+        "nb": "{field}: attributtnøkkelen «{key}» forekommer mer enn én gang.",
+        "sr-Latn": "{field}: ključ atributa „{key}“ pojavljuje se više puta.",
+    },
+    "customer_not_found": {
+        "en": "No customer has the id {id}.",
+        "cs": "Zákazník s ID {id} neexistuje.",
+        "sk": "Zákazník s ID {id} neexistuje.",
+        "de": "Es gibt keinen Kunden mit der ID {id}.",
+        "nb": "Ingen kunde har ID-en {id}.",
+        "sr-Latn": "Nijedan kupac nema ID {id}.",
+    },
+    "activity_not_found": {
+        "en": "No activity has the id {id}.",
+        "cs": "Aktivita s ID {id} neexistuje.",
+        "sk": "Aktivita s ID {id} neexistuje.",
+        "de": "Es gibt keine Aktivität mit der ID {id}.",
+        "nb": "Ingen aktivitet har ID-en {id}.",
+        "sr-Latn": "Nijedna aktivnost nema ID {id}.",
+    },
+    "open_list_entry_not_found": {
+        "en": "No open-list entry has the id {id}.",
+        "cs": "Položka otevřeného seznamu s ID {id} neexistuje.",
+        "sk": "Položka otvoreného zoznamu s ID {id} neexistuje.",
+        "de": "Es gibt keinen Eintrag der offenen Liste mit der ID {id}.",
+        "nb": "Ingen oppføring i den åpne listen har ID-en {id}.",
+        "sr-Latn": "Nijedna stavka otvorene liste nema ID {id}.",
+    },
+    "version_conflict": {
+        "en": (
+            "This record was changed by someone else: you edited version {expected}, the "
+            "current version is {current}. Reload it and apply your changes again."
+        ),
+        "cs": (
+            "Tento záznam mezitím změnil někdo jiný: upravovali jste verzi {expected}, "
+            "aktuální verze je {current}. Načtěte ho znovu a proveďte změny ještě jednou."
+        ),
+        "sk": (
+            "Tento záznam medzitým zmenil niekto iný: upravovali ste verziu {expected}, "
+            "aktuálna verzia je {current}. Načítajte ho znova a vykonajte zmeny ešte raz."
+        ),
+        "de": (
+            "Dieser Datensatz wurde inzwischen von jemand anderem geändert: Sie haben "
+            "Version {expected} bearbeitet, aktuell ist Version {current}. Laden Sie ihn neu "
+            "und nehmen Sie Ihre Änderungen erneut vor."
+        ),
+        "nb": (
+            "Denne oppføringen er endret av noen andre: du redigerte versjon {expected}, "
+            "gjeldende versjon er {current}. Last den inn på nytt og gjør endringene dine "
+            "én gang til."
+        ),
+        "sr-Latn": (
+            "Neko drugi je u međuvremenu izmenio ovaj zapis: uređivali ste verziju "
+            "{expected}, a trenutna verzija je {current}. Ponovo ga učitajte i još jednom "
+            "unesite izmene."
+        ),
+    },
+    "already_created": {
+        "en": "This open-list entry was already created as a customer.",
+        "cs": "Z této položky otevřeného seznamu již byl vytvořen zákazník.",
+        "sk": "Z tejto položky otvoreného zoznamu už bol vytvorený zákazník.",
+        "de": "Aus diesem Eintrag der offenen Liste wurde bereits ein Kunde erstellt.",
+        "nb": "Det er allerede opprettet en kunde fra denne oppføringen i den åpne listen.",
+        "sr-Latn": "Od ove stavke otvorene liste već je kreiran kupac.",
+    },
+    "already_discarded": {
+        "en": "This open-list entry was already discarded.",
+        "cs": "Tato položka otevřeného seznamu již byla zahozena.",
+        "sk": "Táto položka otvoreného zoznamu už bola zahodená.",
+        "de": "Dieser Eintrag der offenen Liste wurde bereits verworfen.",
+        "nb": "Denne oppføringen i den åpne listen er allerede fjernet.",
+        "sr-Latn": "Ova stavka otvorene liste je već odbačena.",
+    },
+    "already_associated": {
+        "en": (
+            "This open-list entry was already resolved by associating its activity with an "
+            "existing customer."
+        ),
+        "cs": (
+            "Tato položka otevřeného seznamu již byla vyřízena přidružením její aktivity "
+            "k existujícímu zákazníkovi."
+        ),
+        "sk": (
+            "Táto položka otvoreného zoznamu už bola vybavená priradením jej aktivity "
+            "k existujúcemu zákazníkovi."
+        ),
+        "de": (
+            "Dieser Eintrag der offenen Liste wurde bereits erledigt, indem seine Aktivität "
+            "einem vorhandenen Kunden zugeordnet wurde."
+        ),
+        "nb": (
+            "Denne oppføringen i den åpne listen er allerede håndtert ved at aktiviteten ble "
+            "knyttet til en eksisterende kunde."
+        ),
+        "sr-Latn": (
+            "Ova stavka otvorene liste je već rešena povezivanjem njene aktivnosti sa "
+            "postojećim kupcem."
+        ),
+    },
+    "invalid_page_size": {
+        "en": "{field} must be between 0 and {limit}.",
+        "cs": "Hodnota {field} musí být od 0 do {limit}.",
+        "sk": "Hodnota {field} musí byť od 0 do {limit}.",
+        "de": "{field} muss zwischen 0 und {limit} liegen.",
+        "nb": "{field} må være mellom 0 og {limit}.",
+        "sr-Latn": "{field} mora da bude između 0 i {limit}.",
+    },
+    "invalid_cursor": {
+        "en": "{field} is not a cursor this list gave out.",
+        "cs": "Hodnota {field} není kurzor, který vydal tento seznam.",
+        "sk": "Hodnota {field} nie je kurzor, ktorý vydal tento zoznam.",
+        "de": "{field} ist kein Cursor, den diese Liste ausgegeben hat.",
+        "nb": "{field} er ikke en markør som denne listen har gitt ut.",
+        "sr-Latn": "{field} nije kursor koji je izdala ova lista.",
+    },
+    "internal_error": {
+        "en": (
+            "The request could not be completed because of an error in the service. Quote "
+            "request id {requestId} when reporting it."
+        ),
+        "cs": (
+            "Požadavek nelze dokončit kvůli chybě ve službě. Při nahlašování chyby uveďte "
+            "ID požadavku {requestId}."
+        ),
+        "sk": (
+            "Požiadavku sa nepodarilo dokončiť pre chybu v službe. Pri nahlasovaní chyby "
+            "uveďte ID požiadavky {requestId}."
+        ),
+        "de": (
+            "Die Anfrage konnte wegen eines Fehlers im Dienst nicht abgeschlossen werden. "
+            "Geben Sie beim Melden die Anfrage-ID {requestId} an."
+        ),
+        "nb": (
+            "Forespørselen kunne ikke fullføres på grunn av en feil i tjenesten. Oppgi "
+            "forespørsels-ID {requestId} når du rapporterer feilen."
+        ),
+        "sr-Latn": (
+            "Zahtev nije mogao da se završi zbog greške u usluzi. Kada prijavljujete grešku, "
+            "navedite ID zahteva {requestId}."
+        ),
+    },
+}
+
+
+def _render(locale: str, value: Any) -> Any:
+    # bool is an int subclass, but "True" is not a number to group.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_number(locale, value)
+    return value
+
+
+def translate(locale: str, key: str, /, **params: Any) -> str:
+    """Message `key` in `locale`, English where the locale lacks it, placeholders filled.
+
+    `locale` and `key` are positional-only so that a template may itself use {key} (as
+    duplicate_attribute_key does) or {locale} as a placeholder.
+
+    Integer parameters are grouped with format_number. An unknown key (or a missing
+    parameter) raises KeyError: that is a bug in the caller, not something a user did.
+    """
+    templates = CATALOGUE[key]
+    template = templates.get(locale) or templates[DEFAULT]
+    return template.format_map({name: _render(locale, v) for name, v in params.items()})

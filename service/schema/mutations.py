@@ -1,0 +1,229 @@
+"""Mutations: translate GraphQL input to a use case call and its result or error to a payload."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from ..domain.errors import UserError as DomainUserError
+from ..usecases import activities, associate, customers, open_list
+from .errors import AlreadyResolvedError, InvalidInputError, NotFoundError, VersionConflictError, not_found, to_payload_error
+from .ids import raw_id_of
+from .inputs import CustomerInput, RecordActivityInput
+from .types import Activity, Customer, MatchCandidate, OpenListEntry
+
+
+def _raw(global_id: str, type_name: str, field: str) -> str:
+    raw = raw_id_of(global_id, type_name)
+    if raw is None:
+        kind = {"Customer": "customer", "Activity": "activity", "OpenListEntry": "open_list_entry"}[type_name]
+        raise not_found(kind, global_id, field)
+    return raw
+
+
+async def _guard(info: Info, work: Awaitable[Any]) -> Any:
+    try:
+        return await work
+    except DomainUserError as err:
+        return to_payload_error(err, info.context)
+
+
+@strawberry.enum(description="What recordActivity did with the activity.")
+class RecordActivityOutcome(enum.Enum):
+    ASSOCIATED = strawberry.enum_value("ASSOCIATED", description="A customer was recognised; the activity is associated with it.")
+    ADDED_TO_OPEN_LIST = strawberry.enum_value(
+        "ADDED_TO_OPEN_LIST", description="No customer was recognised with confidence; a pending customer joined the open list."
+    )
+
+
+@strawberry.type(description="The activity was recorded.")
+class RecordActivitySuccess:
+    outcome: RecordActivityOutcome = strawberry.field(description="Associated with a customer, or added to the open list.")
+    activity: Activity = strawberry.field(description="The recorded activity.")
+    customer: Customer | None = strawberry.field(description="The recognised customer (outcome ASSOCIATED).")
+    open_list_entry: OpenListEntry | None = strawberry.field(description="The pending customer (outcome ADDED_TO_OPEN_LIST).")
+    candidates: list[MatchCandidate] = strawberry.field(description="Every candidate the matching strategy found, best first.")
+
+
+@strawberry.type(description="The customer was created from the open-list entry.")
+class CreateCustomerFromOpenListSuccess:
+    customer: Customer = strawberry.field(description="The new customer.")
+    activity: Activity = strawberry.field(description="The entry's activity, now associated with the customer.")
+    entry: OpenListEntry = strawberry.field(description="The entry, now CREATED and off the open list.")
+
+
+@strawberry.type(description="The entry was discarded; no customer was created.")
+class DiscardOpenListEntrySuccess:
+    entry: OpenListEntry = strawberry.field(description="The entry, now DISCARDED and off the open list.")
+    activity: Activity = strawberry.field(description="Its activity, still unassociated.")
+
+
+@strawberry.type(description="The customer was created.")
+class CreateCustomerSuccess:
+    customer: Customer = strawberry.field(description="The new customer.")
+    activity: Activity | None = strawberry.field(description="The activity given, now associated with the customer.")
+
+
+@strawberry.type(description="The customer was updated.")
+class UpdateCustomerSuccess:
+    customer: Customer = strawberry.field(description="The customer as now stored, with its new version.")
+
+
+@strawberry.type(description="The activity is associated with the customer.")
+class AssociateActivitySuccess:
+    activity: Activity = strawberry.field(description="The activity, associated.")
+    customer: Customer = strawberry.field(description="Its customer.")
+
+
+RecordActivityPayload = Annotated[
+    RecordActivitySuccess | InvalidInputError,
+    strawberry.union("RecordActivityPayload", description="recordActivity's result or why nothing was recorded."),
+]
+CreateCustomerFromOpenListPayload = Annotated[
+    CreateCustomerFromOpenListSuccess | InvalidInputError | NotFoundError | AlreadyResolvedError,
+    strawberry.union("CreateCustomerFromOpenListPayload", description="The new customer, or why nothing was created."),
+]
+DiscardOpenListEntryPayload = Annotated[
+    DiscardOpenListEntrySuccess | NotFoundError | AlreadyResolvedError,
+    strawberry.union("DiscardOpenListEntryPayload", description="The discarded entry, or why nothing changed."),
+]
+CreateCustomerPayload = Annotated[
+    CreateCustomerSuccess | InvalidInputError | NotFoundError,
+    strawberry.union("CreateCustomerPayload", description="The new customer, or why nothing was created."),
+]
+UpdateCustomerPayload = Annotated[
+    UpdateCustomerSuccess | InvalidInputError | NotFoundError | VersionConflictError,
+    strawberry.union("UpdateCustomerPayload", description="The updated customer, or why nothing changed."),
+]
+AssociateActivityPayload = Annotated[
+    AssociateActivitySuccess | NotFoundError,
+    strawberry.union("AssociateActivityPayload", description="The associated activity, or why nothing changed."),
+]
+
+
+@strawberry.type(description="Changes. Each returns a union of a success type and error types implementing UserError.")
+class Mutation:
+    @strawberry.mutation(
+        description="An incoming call, chat or email arrives. A confidently recognised customer gets the activity; "
+        "otherwise a pending new customer, pre-filled from the sender, joins the agent's open list."
+    )
+    async def record_activity(
+        self, info: Info, input: Annotated[RecordActivityInput, strawberry.argument(description="The activity.")]
+    ) -> RecordActivityPayload:
+        async def work():
+            ctx = info.context
+            r = await activities.record_activity(ctx.runtime, ctx.actor, input.to_draft())
+            return RecordActivitySuccess(
+                outcome=RecordActivityOutcome(r.outcome.value),
+                activity=Activity.from_domain(r.activity),
+                customer=Customer.from_domain(r.customer) if r.customer else None,
+                open_list_entry=OpenListEntry.from_domain(r.entry) if r.entry else None,
+                candidates=[MatchCandidate.from_domain(c) for c in r.candidates],
+            )
+
+        return await _guard(info, work())
+
+    @strawberry.mutation(
+        description="Create on the customer information form of an open-list entry: saves the customer (from `input`, "
+        "or the pre-filled data when `input` is left out), associates the entry's activity with it and takes the entry "
+        "off the open list. Repeating it creates no second customer: it returns ALREADY_RESOLVED with the entry."
+    )
+    async def create_customer_from_open_list(
+        self,
+        info: Info,
+        entry_id: Annotated[strawberry.ID, strawberry.argument(description="The open-list entry.")],
+        input: Annotated[CustomerInput | None, strawberry.argument(
+            description="The form as the agent confirmed it; left out, the pre-filled data.")] = None,
+    ) -> CreateCustomerFromOpenListPayload:
+        async def work():
+            ctx = info.context
+            raw = _raw(entry_id, "OpenListEntry", "entryId")
+            draft = input.to_draft() if input is not None else None
+            customer, activity, entry = await open_list.create_from_open_list(ctx.runtime, ctx.actor, raw, draft)
+            return CreateCustomerFromOpenListSuccess(
+                customer=Customer.from_domain(customer),
+                activity=Activity.from_domain(activity),
+                entry=OpenListEntry.from_domain(entry),
+            )
+
+        return await _guard(info, work())
+
+    @strawberry.mutation(
+        description="Close, then Discard: the entry leaves the open list, no customer is created, and its activity stays unassociated."
+    )
+    async def discard_open_list_entry(
+        self, info: Info, entry_id: Annotated[strawberry.ID, strawberry.argument(description="The open-list entry.")]
+    ) -> DiscardOpenListEntryPayload:
+        async def work():
+            ctx = info.context
+            entry = await open_list.discard(ctx.runtime, ctx.actor, _raw(entry_id, "OpenListEntry", "entryId"))
+            activity = await ctx.activities.load(entry.activity_id)
+            return DiscardOpenListEntrySuccess(entry=OpenListEntry.from_domain(entry), activity=Activity.from_domain(activity))
+
+        return await _guard(info, work())
+
+    @strawberry.mutation(
+        description="Create in the customer management pane. Given an activity, it is associated with the new customer "
+        "(and leaves the open list if it was waiting there)."
+    )
+    async def create_customer(
+        self,
+        info: Info,
+        input: Annotated[CustomerInput, strawberry.argument(description="The customer information form.")],
+        activity_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="An activity to associate with the new customer.")] = None,
+    ) -> CreateCustomerPayload:
+        async def work():
+            ctx = info.context
+            raw_activity = _raw(activity_id, "Activity", "activityId") if activity_id is not None else None
+            customer, activity = await customers.create_customer(ctx.runtime, ctx.actor, input.to_draft(), raw_activity)
+            return CreateCustomerSuccess(
+                customer=Customer.from_domain(customer), activity=Activity.from_domain(activity) if activity else None
+            )
+
+        return await _guard(info, work())
+
+    @strawberry.mutation(
+        description="Change a customer. Send the version you read; if someone changed it since, you get VERSION_CONFLICT "
+        "with the current version and nothing is overwritten. Fields left out of `input` keep their values."
+    )
+    async def update_customer(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The customer.")],
+        expected_version: Annotated[int, strawberry.argument(description="The `version` you read.")],
+        input: Annotated[CustomerInput, strawberry.argument(description="The fields to change.")],
+    ) -> UpdateCustomerPayload:
+        async def work():
+            ctx = info.context
+            raw = _raw(id, "Customer", "id")
+            customer = await customers.update_customer(ctx.runtime, ctx.actor, raw, expected_version, input.to_draft())
+            return UpdateCustomerSuccess(customer=Customer.from_domain(customer))
+
+        return await _guard(info, work())
+
+    @strawberry.mutation(
+        description="Associate an unassociated activity with a customer, or move it to another customer. If the activity "
+        "waits on the open list, its entry leaves the list as ASSOCIATED (the agent picked an existing customer)."
+    )
+    async def associate_activity(
+        self,
+        info: Info,
+        activity_id: Annotated[strawberry.ID, strawberry.argument(description="The activity.")],
+        customer_id: Annotated[strawberry.ID, strawberry.argument(description="The customer.")],
+    ) -> AssociateActivityPayload:
+        async def work():
+            ctx = info.context
+            activity, customer = await associate.associate_activity(
+                ctx.runtime,
+                ctx.actor,
+                _raw(activity_id, "Activity", "activityId"),
+                _raw(customer_id, "Customer", "customerId"),
+            )
+            return AssociateActivitySuccess(activity=Activity.from_domain(activity), customer=Customer.from_domain(customer))
+
+        return await _guard(info, work())

@@ -1,0 +1,118 @@
+"""Queries: reads translated to use-case calls."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from ..domain.errors import UserError as DomainUserError
+from ..usecases import queries
+from .errors import not_found, to_graphql_error
+from .ids import cursor_in, from_global_id, raw_id_of
+from .types import (
+    Activity,
+    ActivityConnection,
+    Customer,
+    CustomerConnection,
+    Node,
+    OpenListEntry,
+    OpenListEntryConnection,
+)
+
+_FIRST = "How many items (default and maximum are service settings: 20 and 100 unless configured)."
+_AFTER = "Continue after this cursor (a `pageInfo.endCursor` or `edge.cursor`)."
+
+
+async def _page(info: Info, work):
+    try:
+        return await work
+    except DomainUserError as err:
+        raise to_graphql_error(err, info.context) from None
+
+
+@strawberry.type(description="Reads.")
+class Query:
+    @strawberry.field(description="Any record by its global id.")
+    async def node(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")]) -> Node | None:
+        decoded = from_global_id(id)
+        if decoded is None:
+            return None
+        type_name, raw = decoded
+        ctx = info.context
+        if type_name == "Customer":
+            c = await ctx.customers.load(raw)
+            return Customer.from_domain(c) if c else None
+        if type_name == "Activity":
+            a = await ctx.activities.load(raw)
+            return Activity.from_domain(a) if a else None
+        e = await ctx.entries.load(raw)
+        return OpenListEntry.from_domain(e) if e else None
+
+    @strawberry.field(description="A customer by id; null when there is none.")
+    async def customer(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The customer's id.")]) -> Customer | None:
+        raw = raw_id_of(id, "Customer")
+        c = await info.context.customers.load(raw) if raw else None
+        return Customer.from_domain(c) if c else None
+
+    @strawberry.field(
+        description="Customers in alphabetical order of their display name. `search` finds customers where every word "
+        "begins a word of their name, organisation, email, phone, city, postcode or external id, ignoring case and "
+        "diacritics ('novak' finds 'Novák', 'jorgensen' finds 'Jørgensen')."
+    )
+    async def customers(
+        self,
+        info: Info,
+        search: Annotated[str | None, strawberry.argument(description="Words to look for.")] = None,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+    ) -> CustomerConnection:
+        if search is not None and len(search) > 2000:
+            search = search[:2000]  # a query longer than any field cannot match more than its prefix does
+        page = await _page(info, queries.customers(info.context.runtime, search, first, cursor_in(after)))
+        return CustomerConnection.of(page)
+
+    @strawberry.field(description="An activity by id; null when there is none.")
+    async def activity(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The activity's id.")]) -> Activity | None:
+        raw = raw_id_of(id, "Activity")
+        a = await info.context.activities.load(raw) if raw else None
+        return Activity.from_domain(a) if a else None
+
+    @strawberry.field(description="Activities, newest first.")
+    async def activities(
+        self,
+        info: Info,
+        customer_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this customer's.")] = None,
+        unassociated: Annotated[bool | None, strawberry.argument(
+            description="true: only activities without a customer; false: only those with one.")] = None,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+    ) -> ActivityConnection:
+        raw = None
+        if customer_id is not None:
+            raw = raw_id_of(customer_id, "Customer")
+            if raw is None:
+                raise to_graphql_error(not_found("customer", customer_id, "customerId"), info.context)
+        page = await _page(info, queries.activities(info.context.runtime, raw, unassociated, first, cursor_in(after)))
+        return ActivityConnection.of(page)
+
+    @strawberry.field(description="An open-list entry by id, whatever its status; null when there is none.")
+    async def open_list_entry(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The entry's id.")]
+    ) -> OpenListEntry | None:
+        raw = raw_id_of(id, "OpenListEntry")
+        e = await info.context.entries.load(raw) if raw else None
+        return OpenListEntry.from_domain(e) if e else None
+
+    @strawberry.field(description="The open list: pending new customers waiting for an agent to create or discard them, oldest first.")
+    async def open_list(
+        self,
+        info: Info,
+        agent_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this agent's entries; all agents' when left out.")] = None,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+    ) -> OpenListEntryConnection:
+        agent = str(agent_id) if agent_id is not None else None
+        page = await _page(info, queries.open_list(info.context.runtime, agent, first, cursor_in(after)))
+        return OpenListEntryConnection.of(page)

@@ -1,0 +1,382 @@
+"""The GraphQL object types for records, built from domain records by `from_domain`.
+
+Plain data is copied into plain attributes (cheap to resolve); resolvers exist only for
+work: translated display names, related records (through DataLoaders) and nested lists."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from ..domain import records
+from ..domain.display_name import customer_display_name, entry_display_name
+from ..storage import Page
+from ..usecases import queries
+from .ids import cursor_in, cursor_out, raw_id_of, to_global_id
+
+if TYPE_CHECKING:
+    from .context import Context
+
+
+@strawberry.interface(description="A record with a global id: `node(id:)` fetches any of them.")
+class Node:
+    id: strawberry.ID = strawberry.field(description="Opaque global id, unique across all record types.")
+
+
+@strawberry.type(description="Where a page sits in its list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Items precede this page (true whenever `after` was given).")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first item on this page.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last item; pass it as `after` for the next page.")
+
+
+def page_info(page: Page) -> PageInfo:
+    items = page.items
+    return PageInfo(
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        start_cursor=cursor_out(items[0][0]) if items else None,
+        end_cursor=cursor_out(items[-1][0]) if items else None,
+    )
+
+
+# --- customers -------------------------------------------------------------------------
+
+
+@strawberry.type(description="An email address of a customer.")
+class EmailAddress:
+    address: str = strawberry.field(description="As entered.")
+    normalized: str = strawberry.field(description="Lower-cased form used for matching.")
+    label: str | None = strawberry.field(description="Free label such as 'work' or 'private'.")
+
+
+@strawberry.type(description="A phone number of a customer.")
+class PhoneNumber:
+    number: str = strawberry.field(description="As entered.")
+    e164: str = strawberry.field(description="International E.164 form used for matching, e.g. +420601123456.")
+    label: str | None = strawberry.field(description="Free label such as 'mobile' or 'office'.")
+
+
+@strawberry.type(description="A postal address.")
+class PostalAddress:
+    street: str | None = strawberry.field(description="Street and number.")
+    city: str | None = strawberry.field(description="City or town.")
+    postcode: str | None = strawberry.field(description="Postal code.")
+    region: str | None = strawberry.field(description="Region, county or state.")
+    country: str | None = strawberry.field(description="Country.")
+
+
+@strawberry.type(description="A free-form key/value attribute of a customer.")
+class Attribute:
+    key: str = strawberry.field(description="Attribute name, unique on its customer.")
+    value: str = strawberry.field(description="Attribute value.")
+
+
+@strawberry.type(description="A customer record: a person or an organisation.")
+class Customer(Node):
+    version: int = strawberry.field(description="Incremented on every change; send it as `expectedVersion` when updating.")
+    created_at: datetime = strawberry.field(description="When the record was created (UTC).")
+    updated_at: datetime = strawberry.field(description="When the record last changed (UTC).")
+    created_by: str | None = strawberry.field(description="Who created the record.")
+    first_name: str | None = strawberry.field(description="Given name.")
+    last_name: str | None = strawberry.field(description="Family name.")
+    organization_name: str | None = strawberry.field(description="Organisation name, for organisations.")
+    emails: list[EmailAddress] = strawberry.field(description="Email addresses, first is primary.")
+    phones: list[PhoneNumber] = strawberry.field(description="Phone numbers, first is primary.")
+    address: PostalAddress | None = strawberry.field(description="Postal address.")
+    external_id: str | None = strawberry.field(description="The customer's id in another system (CRM, billing).")
+    attributes: list[Attribute] = strawberry.field(description="Free-form attributes.")
+    record: strawberry.Private[records.Customer]
+
+    @strawberry.field(
+        description="What a screen shows: the name, else the organisation, else the email, else the phone, "
+        'else "Unknown customer" in the request\'s language.'
+    )
+    def display_name(self, info: Info) -> str:
+        return customer_display_name(self.record) or info.context.t("unknown_customer")
+
+    @strawberry.field(description="This customer's activities, newest first.")
+    async def activities(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="Page size (default and maximum are settings).")] = None,
+        after: Annotated[str | None, strawberry.argument(description="Cursor to continue after.")] = None,
+    ) -> ActivityConnection:
+        ctx: Context = info.context
+        page = await queries.activities(ctx.runtime, self.record.id, None, first, cursor_in(after))
+        return ActivityConnection.of(page)
+
+    @classmethod
+    def from_domain(cls, c: records.Customer) -> Customer:
+        return cls(
+            id=strawberry.ID(to_global_id("Customer", c.id)),
+            version=c.version,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            created_by=c.created_by,
+            first_name=c.first_name,
+            last_name=c.last_name,
+            organization_name=c.organization_name,
+            emails=[EmailAddress(address=e.address, normalized=e.normalized, label=e.label) for e in c.emails],
+            phones=[PhoneNumber(number=p.number, e164=p.e164, label=p.label) for p in c.phones],
+            address=PostalAddress(
+                street=c.address.street,
+                city=c.address.city,
+                postcode=c.address.postcode,
+                region=c.address.region,
+                country=c.address.country,
+            )
+            if c.address
+            else None,
+            external_id=c.external_id,
+            attributes=[Attribute(key=a.key, value=a.value) for a in c.attributes],
+            record=c,
+        )
+
+
+@strawberry.type(description="A customer in a list, with its cursor.")
+class CustomerEdge:
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this customer.")
+    node: Customer = strawberry.field(description="The customer.")
+
+
+@strawberry.type(description="A page of customers.")
+class CustomerConnection:
+    edges: list[CustomerEdge] = strawberry.field(description="The customers on this page.")
+    page_info: PageInfo = strawberry.field(description="Paging state.")
+    total_count: int = strawberry.field(description="How many customers the whole list holds.")
+
+    @classmethod
+    def of(cls, page: Page[records.Customer]) -> CustomerConnection:
+        edges = [CustomerEdge(cursor=cursor_out(c), node=Customer.from_domain(r)) for c, r in page.items]
+        return cls(edges=edges, page_info=page_info(page), total_count=page.total_count)
+
+
+# --- activities ------------------------------------------------------------------------
+
+
+@strawberry.enum(description="How an activity reached the contact centre.")
+class Channel(enum.Enum):
+    CALL = "CALL"
+    CHAT = "CHAT"
+    EMAIL = "EMAIL"
+
+
+@strawberry.enum(description="Who started the activity.")
+class Direction(enum.Enum):
+    INBOUND = strawberry.enum_value("INBOUND", description="The customer contacted the organisation.")
+    OUTBOUND = strawberry.enum_value("OUTBOUND", description="The organisation contacted the customer.")
+
+
+@strawberry.type(description="Who an activity came from, as received from the telephony, chat or mail system.")
+class Sender:
+    name: str | None = strawberry.field(description="Name as received.")
+    email: str | None = strawberry.field(description="Email address as received.")
+    phone: str | None = strawberry.field(description="Phone number (caller ID) as received.")
+    normalized_email: str | None = strawberry.field(description="The email lower-cased, as used for matching.")
+    e164_phone: str | None = strawberry.field(description="The phone in E.164, as used for matching.")
+
+
+@strawberry.type(description="An incoming or outgoing call, chat or email.")
+class Activity(Node):
+    version: int = strawberry.field(description="Incremented on every change.")
+    created_at: datetime = strawberry.field(description="When the service recorded it (UTC).")
+    updated_at: datetime = strawberry.field(description="When it last changed (UTC).")
+    created_by: str | None = strawberry.field(description="Who recorded it.")
+    channel: Channel = strawberry.field(description="Call, chat or email.")
+    direction: Direction = strawberry.field(description="Inbound or outbound.")
+    sender: Sender = strawberry.field(description="The identifiers it arrived with.")
+    subject: str | None = strawberry.field(description="Subject (emails, chat topics).")
+    text: str | None = strawberry.field(description="Body, transcript or notes.")
+    occurred_at: datetime = strawberry.field(description="When it happened (UTC).")
+    agent_id: strawberry.ID | None = strawberry.field(description="The agent handling it.")
+    associated_at: datetime | None = strawberry.field(description="When it was associated with its customer.")
+    record: strawberry.Private[records.Activity]
+
+    @strawberry.field(description="The customer it is associated with; null while unassociated.")
+    async def customer(self, info: Info) -> Customer | None:
+        if self.record.customer_id is None:
+            return None
+        c = await info.context.customers.load(self.record.customer_id)
+        return Customer.from_domain(c) if c else None
+
+    @strawberry.field(description="The open-list entry made for it when no customer was recognised.")
+    async def open_list_entry(self, info: Info) -> OpenListEntry | None:
+        if self.record.open_list_entry_id is None:
+            return None
+        e = await info.context.entries.load(self.record.open_list_entry_id)
+        return OpenListEntry.from_domain(e) if e else None
+
+    @classmethod
+    def from_domain(cls, a: records.Activity) -> Activity:
+        s = a.sender
+        return cls(
+            id=strawberry.ID(to_global_id("Activity", a.id)),
+            version=a.version,
+            created_at=a.created_at,
+            updated_at=a.updated_at,
+            created_by=a.created_by,
+            channel=Channel(a.channel.value),
+            direction=Direction(a.direction.value),
+            sender=Sender(
+                name=s.name,
+                email=s.email,
+                phone=s.phone,
+                normalized_email=s.email_normalized,
+                e164_phone=s.phone_e164,
+            ),
+            subject=a.subject,
+            text=a.text,
+            occurred_at=a.occurred_at,
+            agent_id=strawberry.ID(a.agent_id) if a.agent_id else None,
+            associated_at=a.associated_at,
+            record=a,
+        )
+
+
+@strawberry.type(description="An activity in a list, with its cursor.")
+class ActivityEdge:
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this activity.")
+    node: Activity = strawberry.field(description="The activity.")
+
+
+@strawberry.type(description="A page of activities.")
+class ActivityConnection:
+    edges: list[ActivityEdge] = strawberry.field(description="The activities on this page.")
+    page_info: PageInfo = strawberry.field(description="Paging state.")
+    total_count: int = strawberry.field(description="How many activities the whole list holds.")
+
+    @classmethod
+    def of(cls, page: Page[records.Activity]) -> ActivityConnection:
+        edges = [ActivityEdge(cursor=cursor_out(c), node=Activity.from_domain(r)) for c, r in page.items]
+        return cls(edges=edges, page_info=page_info(page), total_count=page.total_count)
+
+
+# --- the open list ---------------------------------------------------------------------
+
+
+@strawberry.enum(description="Where an open-list entry stands.")
+class OpenListEntryStatus(enum.Enum):
+    OPEN = strawberry.enum_value("OPEN", description="Waiting on the agent's open list.")
+    CREATED = strawberry.enum_value("CREATED", description="The agent created a customer from it.")
+    DISCARDED = strawberry.enum_value("DISCARDED", description="The agent closed and discarded it.")
+    ASSOCIATED = strawberry.enum_value(
+        "ASSOCIATED", description="Its activity was associated with an existing customer instead."
+    )
+
+
+@strawberry.type(description="The customer information form as it opens: what the activity carried.")
+class CustomerPrefill:
+    first_name: str | None = strawberry.field(description="Given name, split from the received name.")
+    last_name: str | None = strawberry.field(description="Family name, split from the received name.")
+    email: str | None = strawberry.field(description="Email address as received.")
+    phone: str | None = strawberry.field(description="Phone number as received.")
+
+
+@strawberry.type(description="Why a candidate matched: one field, how, how strongly.")
+class MatchReason:
+    field: str = strawberry.field(description="The identifier that matched: phone, email, name, ...")
+    method: str = strawberry.field(description="How it matched: EXACT, ...")
+    strength: float = strawberry.field(description="How strongly, from 0 to 1.")
+
+
+@strawberry.type(description="An existing customer the sender may be.")
+class MatchCandidate:
+    score: float = strawberry.field(description="Confidence from 0 to 1.")
+    reasons: list[MatchReason] = strawberry.field(description="What matched.")
+    customer_id: strawberry.Private[str]
+
+    @strawberry.field(description="The candidate customer.")
+    async def customer(self, info: Info) -> Customer | None:
+        c = await info.context.customers.load(self.customer_id)
+        return Customer.from_domain(c) if c else None
+
+    @classmethod
+    def from_domain(cls, c: records.Candidate) -> MatchCandidate:
+        return cls(
+            score=c.score,
+            reasons=[MatchReason(field=r.field, method=r.method, strength=r.strength) for r in c.reasons],
+            customer_id=c.customer_id,
+        )
+
+
+@strawberry.type(description="A pending new customer on an agent's open list. Nothing is saved as a customer until created.")
+class OpenListEntry(Node):
+    version: int = strawberry.field(description="Incremented on every change.")
+    created_at: datetime = strawberry.field(description="When it joined the open list (UTC).")
+    updated_at: datetime = strawberry.field(description="When it last changed (UTC).")
+    created_by: str | None = strawberry.field(description="Who recorded the activity that made it.")
+    status: OpenListEntryStatus = strawberry.field(description="Open, or how it was resolved.")
+    agent_id: strawberry.ID | None = strawberry.field(description="The agent whose open list holds it.")
+    prefill: CustomerPrefill = strawberry.field(description="Pre-filled customer information.")
+    candidates: list[MatchCandidate] = strawberry.field(
+        description="Existing customers the sender may be, best first: pick one with associateActivity instead of creating a duplicate."
+    )
+    resolved_at: datetime | None = strawberry.field(description="When it was created, discarded or associated.")
+    resolved_by: str | None = strawberry.field(description="Who resolved it.")
+    record: strawberry.Private[records.OpenListEntry]
+
+    @strawberry.field(
+        description='How the gadget shows the entry: name, else email, else phone, else "Unknown customer" in the request\'s language.'
+    )
+    def display_name(self, info: Info) -> str:
+        return entry_display_name(self.record) or info.context.t("unknown_customer")
+
+    @strawberry.field(description="The activity that put the sender on the open list.")
+    async def activity(self, info: Info) -> Activity:
+        a = await info.context.activities.load(self.record.activity_id)
+        return Activity.from_domain(a)
+
+    @strawberry.field(description="The customer created from it (status CREATED) or associated (ASSOCIATED).")
+    async def customer(self, info: Info) -> Customer | None:
+        if self.record.customer_id is None:
+            return None
+        c = await info.context.customers.load(self.record.customer_id)
+        return Customer.from_domain(c) if c else None
+
+    @classmethod
+    def from_domain(cls, e: records.OpenListEntry) -> OpenListEntry:
+        p = e.prefill
+        return cls(
+            id=strawberry.ID(to_global_id("OpenListEntry", e.id)),
+            version=e.version,
+            created_at=e.created_at,
+            updated_at=e.updated_at,
+            created_by=e.created_by,
+            status=OpenListEntryStatus(e.status.value),
+            agent_id=strawberry.ID(e.agent_id) if e.agent_id else None,
+            prefill=CustomerPrefill(first_name=p.first_name, last_name=p.last_name, email=p.email, phone=p.phone),
+            candidates=[MatchCandidate.from_domain(c) for c in e.candidates],
+            resolved_at=e.resolved_at,
+            resolved_by=e.resolved_by,
+            record=e,
+        )
+
+
+@strawberry.type(description="An open-list entry in a list, with its cursor.")
+class OpenListEntryEdge:
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this entry.")
+    node: OpenListEntry = strawberry.field(description="The entry.")
+
+
+@strawberry.type(description="A page of the open list.")
+class OpenListEntryConnection:
+    edges: list[OpenListEntryEdge] = strawberry.field(description="The entries on this page, oldest first.")
+    page_info: PageInfo = strawberry.field(description="Paging state.")
+    total_count: int = strawberry.field(description="How many entries are open.")
+
+    @classmethod
+    def of(cls, page: Page[records.OpenListEntry]) -> OpenListEntryConnection:
+        edges = [OpenListEntryEdge(cursor=cursor_out(c), node=OpenListEntry.from_domain(r)) for c, r in page.items]
+        return cls(edges=edges, page_info=page_info(page), total_count=page.total_count)
+
+
+NODE_TYPES = {"Customer": Customer, "Activity": Activity, "OpenListEntry": OpenListEntry}
+__all__ = ["NODE_TYPES", "raw_id_of"]

@@ -1,0 +1,106 @@
+"""Service settings: defaults, overridden by `CUSTOMER_CONTEXT_*` environment variables,
+overridden by command-line flags. Each field's help text is what `serve --help` shows."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import MISSING, dataclass, field, fields, replace
+
+import phonenumbers
+
+ENV_PREFIX = "CUSTOMER_CONTEXT_"
+
+
+class ConfigurationError(Exception):
+    """A setting is wrong; the message says which and what would be right."""
+
+
+def _setting(default, help: str):
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = _setting("127.0.0.1", "interface to listen on")
+    port: int = _setting(8000, "TCP port to listen on")
+    backend: str = _setting("memory", "storage backend, by the name a plugin registered")
+    matching: str = _setting("exact", "customer matching strategy, by the name a plugin registered")
+    default_region: str = _setting(
+        "CZ", "ISO 3166 country whose national phone formats are understood (e.g. CZ, SK, DE, NO, RS)"
+    )
+    max_page_size: int = _setting(100, "largest `first` a list accepts")
+    default_page_size: int = _setting(20, "`first` when a client leaves it out")
+    graphiql: bool = _setting(True, "serve GraphiQL at /graphql to browsers")
+    log_level: str = _setting("info", "debug, info, warning or error")
+
+    def validate(self) -> Settings:
+        if not 0 <= self.port <= 65535:
+            raise ConfigurationError(f"port must be between 0 and 65535, not {self.port}")
+        region = self.default_region.upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ConfigurationError(
+                f"default region {self.default_region!r} is not an ISO 3166 country code phonenumbers knows (e.g. CZ, DE)"
+            )
+        if not 1 <= self.default_page_size <= self.max_page_size:
+            raise ConfigurationError("default page size must be between 1 and the max page size")
+        if self.log_level.lower() not in {"debug", "info", "warning", "error"}:
+            raise ConfigurationError(f"log level must be debug, info, warning or error, not {self.log_level!r}")
+        return replace(self, default_region=region, log_level=self.log_level.lower())
+
+
+def _convert(name: str, kind: type, raw: str):
+    if kind is bool:
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigurationError(f"{name} must be true or false, not {raw!r}")
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
+    return raw
+
+
+_TYPES = {"str": str, "int": int, "bool": bool}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """One flag per setting: --default-region for default_region, and so on."""
+    for f in fields(Settings):
+        flag = "--" + f.name.replace("_", "-")
+        env = ENV_PREFIX + f.name.upper()
+        kind = _TYPES[f.type] if isinstance(f.type, str) else f.type
+        help_text = f"{f.metadata['help']} (env {env}; default {f.default!r})"
+        if kind is bool:
+            parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        else:
+            parser.add_argument(flag, dest=f.name, default=None, help=help_text, metavar=f.name.upper())
+
+
+def load(args: argparse.Namespace | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from defaults, then the environment, then parsed flags; validated."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for f in fields(Settings):
+        kind = _TYPES[f.type] if isinstance(f.type, str) else f.type
+        env = ENV_PREFIX + f.name.upper()
+        raw = getattr(args, f.name, None) if args is not None else None
+        source = f"--{f.name.replace('_', '-')}"
+        if raw is None and env in environ:
+            raw, source = environ[env], env
+        if raw is None:
+            assert f.default is not MISSING
+            continue
+        values[f.name] = raw if isinstance(raw, bool) else _convert(source, kind, str(raw))
+    return Settings(**values).validate()
+
+
+def parse(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> Settings:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return load(parser.parse_args(list(argv)), environ)

@@ -1,0 +1,153 @@
+"""The storage port: what a backend must do for the service. Plugins implement it.
+
+A backend is offered to the service by a plugin's `storage_backends` hook as a
+`StorageBackend` (a name and a factory). The factory receives the service `Settings` and
+returns an object with the async methods of `Storage`. The service calls `open()` once at
+startup and `close()` once at shutdown.
+
+Contracts every backend keeps (the conformance tests check them):
+
+- Records are the frozen dataclasses of `service.domain.records`; a backend stores and
+  returns them unchanged (equal by value).
+- `insert_*` stores a new record (version 1). Inserting an id that exists raises
+  `DuplicateId`.
+- `update_*` replaces a record only if the stored version equals `expected_version`, in one
+  atomic step; the new record's version is `expected_version + 1`. Otherwise it raises
+  `StaleVersion` (carrying the current version) or `RecordNotFound`.
+- `get_*` takes many ids at once (DataLoaders batch them) and answers in the same order,
+  with None where an id is unknown.
+- Lists return a `Page`. Cursors are strings the backend makes and understands; they stay
+  valid when records are inserted before or after them. An unparseable cursor raises
+  `InvalidCursor`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, runtime_checkable
+
+from .domain.records import Activity, Customer, OpenListEntry
+
+if TYPE_CHECKING:
+    from .settings import Settings
+
+T = TypeVar("T")
+
+
+class StorageError(Exception):
+    """Base of the errors a backend raises for the service to handle."""
+
+
+class RecordNotFound(StorageError):
+    pass
+
+
+class DuplicateId(StorageError):
+    pass
+
+
+class StaleVersion(StorageError):
+    def __init__(self, current_version: int) -> None:
+        super().__init__(f"stale version; current version is {current_version}")
+        self.current_version = current_version
+
+
+class InvalidCursor(StorageError):
+    pass
+
+
+class StoreUnavailable(StorageError):
+    """The backend cannot reach its data (ping failed, connection lost)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a list: the items with their cursors, and what lies around it."""
+
+    items: list[tuple[str, T]]
+    total_count: int
+    has_next_page: bool
+    has_previous_page: bool
+
+
+@runtime_checkable
+class Storage(Protocol):
+    """What the service asks of a storage backend. All methods are coroutines."""
+
+    async def open(self) -> None:
+        """Connect, create indexes, replay journals. Called once before the first request."""
+
+    async def close(self) -> None:
+        """Release connections and files. Called once at shutdown."""
+
+    async def ping(self) -> None:
+        """Return when the store answers; raise StoreUnavailable when it does not."""
+
+    # customers
+    async def insert_customer(self, customer: Customer) -> None:
+        """Store a new customer."""
+
+    async def get_customers(self, ids: Sequence[str]) -> list[Customer | None]:
+        """Customers by id, in the order asked, None for unknown ids."""
+
+    async def update_customer(self, customer: Customer, expected_version: int) -> None:
+        """Replace a customer if its stored version is `expected_version`."""
+
+    async def find_customers_by_identifiers(
+        self, *, phones: Sequence[str], emails: Sequence[str], limit: int
+    ) -> list[Customer]:
+        """Customers having any of the E.164 phones or normalised emails (indexed lookups)."""
+
+    async def search_customers(
+        self, tokens: Sequence[str], *, first: int, after: str | None
+    ) -> Page[Customer]:
+        """Customers ordered by folded display name then id. With tokens (folded, see
+        `service.domain.search`), only customers where every token is a prefix of one of
+        the customer's search terms."""
+
+    # activities
+    async def insert_activity(self, activity: Activity) -> None:
+        """Store a new activity."""
+
+    async def get_activities(self, ids: Sequence[str]) -> list[Activity | None]:
+        """Activities by id, in the order asked, None for unknown ids."""
+
+    async def update_activity(self, activity: Activity, expected_version: int) -> None:
+        """Replace an activity if its stored version is `expected_version`."""
+
+    async def list_activities(
+        self,
+        *,
+        customer_id: str | None,
+        unassociated: bool | None,
+        first: int,
+        after: str | None,
+    ) -> Page[Activity]:
+        """Activities, newest `occurred_at` first (ties: newest id first). `customer_id`
+        restricts to one customer's; `unassociated=True` to those without a customer,
+        `False` to those with one."""
+
+    # the open list
+    async def insert_open_list_entry(self, entry: OpenListEntry) -> None:
+        """Store a new open-list entry."""
+
+    async def get_open_list_entries(self, ids: Sequence[str]) -> list[OpenListEntry | None]:
+        """Entries by id (whatever their status), in the order asked, None for unknown."""
+
+    async def update_open_list_entry(self, entry: OpenListEntry, expected_version: int) -> None:
+        """Replace an entry if its stored version is `expected_version`."""
+
+    async def list_open_list_entries(
+        self, *, agent_id: str | None, first: int, after: str | None
+    ) -> Page[OpenListEntry]:
+        """Entries with status OPEN, oldest first; `agent_id` restricts to one agent's."""
+
+
+@dataclass(frozen=True, slots=True)
+class StorageBackend:
+    """A named storage backend offered by a plugin through the `storage_backends` hook."""
+
+    name: str
+    factory: Callable[[Settings], Storage]
+    description: str = ""

@@ -1,0 +1,72 @@
+"""An activity arrives: recognise the customer, or put a pending customer on the open list."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from ..domain.activity_input import ActivityDraft, check_activity, prefill_from
+from ..domain.association import automatic_choice
+from ..domain.ids import new_id
+from ..domain.records import Activity, Candidate, Customer, OpenListEntry
+from ..events import ActivityAssociated, ActivityRecorded, OpenListEntryAdded
+from ..runtime import Actor, Runtime
+from .open_list import new_entry
+
+#: How many candidates an open-list entry keeps for the agent to pick from.
+CANDIDATE_LIMIT = 5
+
+
+class Outcome(enum.Enum):
+    ASSOCIATED = "ASSOCIATED"
+    ADDED_TO_OPEN_LIST = "ADDED_TO_OPEN_LIST"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedActivity:
+    outcome: Outcome
+    activity: Activity
+    customer: Customer | None
+    entry: OpenListEntry | None
+    candidates: tuple[Candidate, ...]
+
+
+async def record_activity(rt: Runtime, actor: Actor, draft: ActivityDraft) -> RecordedActivity:
+    """Store the activity. If the matching strategy is confident about one customer, the
+    activity is associated with it; otherwise a pending new customer, pre-filled from the
+    sender's identifiers, joins the handling agent's open list with the candidates found."""
+    fields = check_activity(draft, default_region=rt.settings.default_region)
+    candidates = await rt.matcher.candidates(fields.sender, rt.store, limit=CANDIDATE_LIMIT)
+    chosen = automatic_choice(candidates)
+    customer = None
+    if chosen is not None:
+        (customer,) = await rt.store.get_customers([chosen.customer_id])
+
+    now = rt.clock()
+    activity = Activity(
+        id=new_id(),
+        version=1,
+        created_at=now,
+        updated_at=now,
+        created_by=actor.id,
+        channel=fields.channel,
+        direction=fields.direction,
+        sender=fields.sender,
+        occurred_at=fields.occurred_at or now,
+        subject=fields.subject,
+        text=fields.text,
+        agent_id=fields.agent_id,
+        customer_id=customer.id if customer else None,
+        associated_at=now if customer else None,
+        open_list_entry_id=None if customer else new_id(),
+    )
+    await rt.store.insert_activity(activity)
+    await rt.events.emit(ActivityRecorded(activity, actor.id))
+    if customer is not None:
+        await rt.events.emit(ActivityAssociated(activity, None, actor.id))
+        return RecordedActivity(Outcome.ASSOCIATED, activity, customer, None, tuple(candidates))
+
+    entry = new_entry(rt, actor, activity, prefill_from(fields.sender), candidates)
+    await rt.store.insert_open_list_entry(entry)
+    await rt.events.emit(OpenListEntryAdded(entry, actor.id))
+    return RecordedActivity(Outcome.ADDED_TO_OPEN_LIST, activity, None, entry, tuple(candidates))

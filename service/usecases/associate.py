@@ -1,0 +1,71 @@
+"""Tie an activity to a customer, and resolve its open-list entry if one is still open."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..domain.records import Activity, Customer, EntryStatus, OpenListEntry
+from ..events import ActivityAssociated, OpenListEntryResolved
+from ..runtime import Actor, Runtime
+from ._shared import change, load_activity, load_customer, load_entry
+
+
+async def set_activity_customer(rt: Runtime, actor: Actor, activity: Activity, customer_id: str) -> Activity:
+    """Point `activity` at `customer_id` (compare-and-set) and emit the event."""
+    previous = activity.customer_id
+
+    def edit(a: Activity) -> Activity | None:
+        if a.customer_id == customer_id:
+            return None
+        return replace(a, customer_id=customer_id, associated_at=rt.clock())
+
+    updated, wrote = await change(
+        activity,
+        lambda: load_activity(rt, activity.id, field="activityId"),
+        rt.store.update_activity,
+        edit,
+        rt.clock,
+    )
+    if wrote:
+        await rt.events.emit(ActivityAssociated(updated, previous, actor.id))
+    return updated
+
+
+async def resolve_entry(
+    rt: Runtime, actor: Actor, entry: OpenListEntry, status: EntryStatus, customer_id: str | None
+) -> OpenListEntry | None:
+    """Mark an OPEN entry resolved; None when someone else resolved it first."""
+
+    def edit(e: OpenListEntry) -> OpenListEntry | None:
+        if e.status is not EntryStatus.OPEN:
+            return None
+        return replace(e, status=status, customer_id=customer_id, resolved_at=rt.clock(), resolved_by=actor.id)
+
+    resolved, won = await change(
+        entry, lambda: load_entry(rt, entry.id, field="entryId"), rt.store.update_open_list_entry, edit, rt.clock
+    )
+    if not won:
+        return None
+    await rt.events.emit(OpenListEntryResolved(resolved, actor.id))
+    return resolved
+
+
+async def resolve_entry_of(rt: Runtime, actor: Actor, activity: Activity, status: EntryStatus, customer_id: str) -> None:
+    """The activity now has a customer: its open-list entry, if still open, leaves the list."""
+    if activity.open_list_entry_id is None:
+        return
+    (entry,) = await rt.store.get_open_list_entries([activity.open_list_entry_id])
+    if entry is not None and entry.status is EntryStatus.OPEN:
+        await resolve_entry(rt, actor, entry, status, customer_id)
+
+
+async def associate_activity(rt: Runtime, actor: Actor, activity_id: str, customer_id: str) -> tuple[Activity, Customer]:
+    """Associate an unassociated activity with a customer, or move it to another customer.
+
+    Associating with the customer it already has changes nothing. If the activity still
+    waits on the open list, its entry leaves the list as ASSOCIATED."""
+    activity = await load_activity(rt, activity_id, field="activityId")
+    customer = await load_customer(rt, customer_id, field="customerId")
+    activity = await set_activity_customer(rt, actor, activity, customer.id)
+    await resolve_entry_of(rt, actor, activity, EntryStatus.ASSOCIATED, customer.id)
+    return activity, customer

@@ -1,0 +1,49 @@
+"""Reads: one record by id, and the paged lists. Page sizes and cursors are checked here."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from ..domain.errors import UserError
+from ..domain.records import Activity, Customer
+from ..domain.search import query_tokens
+from ..runtime import Runtime
+from ..storage import InvalidCursor, Page
+
+T = TypeVar("T")
+
+
+def page_size(rt: Runtime, first: int | None) -> int:
+    if first is None:
+        return rt.settings.default_page_size
+    limit = rt.settings.max_page_size
+    if not 0 <= first <= limit:
+        raise UserError("invalid_page_size", field="first", code="INVALID_VALUE", limit=limit)
+    return first
+
+
+async def _paged(call: Callable[[], Awaitable[Page[T]]]) -> Page[T]:
+    try:
+        return await call()
+    except InvalidCursor:
+        raise UserError("invalid_cursor", field="after", code="INVALID_VALUE") from None
+
+
+async def customers(rt: Runtime, search: str | None, first: int | None, after: str | None) -> Page[Customer]:
+    n = page_size(rt, first)
+    return await _paged(lambda: rt.store.search_customers(query_tokens(search), first=n, after=after))
+
+
+async def activities(
+    rt: Runtime, customer_id: str | None, unassociated: bool | None, first: int | None, after: str | None
+) -> Page[Activity]:
+    n = page_size(rt, first)
+    return await _paged(
+        lambda: rt.store.list_activities(customer_id=customer_id, unassociated=unassociated, first=n, after=after)
+    )
+
+
+async def open_list(rt: Runtime, agent_id: str | None, first: int | None, after: str | None):
+    n = page_size(rt, first)
+    return await _paged(lambda: rt.store.list_open_list_entries(agent_id=agent_id, first=n, after=after))
