@@ -33,7 +33,7 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         types=[Customer, Activity, OpenListEntry],
         extensions=[
-            MaskErrors(
+            lambda: MaskErrors(
                 should_mask_error=_is_internal,
                 error_message="Internal error: the service could not complete the request. It has been logged.",
             )
