@@ -44,5 +44,5 @@ class Problems(list[Problem]):
             return False
         return True
 
-    def add(self, code: str, key: str, field: str | None, **params) -> None:
-        self.append(Problem(code, key, field, {"field": field, **params} if field else params))
+    def add(self, code: str, message_key: str, field: str | None, /, **params) -> None:
+        self.append(Problem(code, message_key, field, {"field": field, **params} if field else params))

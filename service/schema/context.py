@@ -29,8 +29,8 @@ class Context:
         self.activities = DataLoader(load_fn=store.get_activities)
         self.entries = DataLoader(load_fn=store.get_open_list_entries)
 
-    def t(self, key: str, **params: Any) -> str:
-        return translate(self.locale, key, **params)
+    def t(self, message_key: str, /, **params: Any) -> str:
+        return translate(self.locale, message_key, **params)
 
 
 def build_context(runtime: Runtime, request: Any, response: Any) -> Context:

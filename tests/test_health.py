@@ -1,0 +1,55 @@
+"""/healthz answers while the process lives; /readyz only while the store answers."""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.testclient import TestClient
+
+from plugins.memory import MemoryStore
+from service import app as app_module
+from service.app import create_app
+from service.hookspecs import hookimpl
+from service.settings import Settings
+from service.storage import StorageBackend, StoreUnavailable
+
+
+class FlakyStore(MemoryStore):
+    mode = "up"
+
+    async def ping(self):
+        if FlakyStore.mode == "down":
+            raise StoreUnavailable("connection refused")
+        if FlakyStore.mode == "hang":
+            await asyncio.sleep(3600)
+
+
+class Flaky:
+    @hookimpl
+    def storage_backends(self):
+        return [StorageBackend("flaky", FlakyStore)]
+
+
+def test_health_and_readiness_on_the_memory_store():
+    with TestClient(create_app()) as http:
+        assert http.get("/healthz").status_code == 200
+        ready = http.get("/readyz")
+        assert ready.status_code == 200 and ready.json() == {"status": "ready", "store": "memory"}
+
+
+def test_readiness_follows_the_store(monkeypatch):
+    monkeypatch.setattr(app_module, "READY_TIMEOUT", 0.2)
+    with TestClient(create_app(Settings(backend="flaky"), extra_plugins=[Flaky()])) as http:
+        for mode, expected in [("up", 200), ("down", 503), ("hang", 503), ("up", 200)]:
+            FlakyStore.mode = mode
+            assert http.get("/readyz").status_code == expected, mode
+            assert http.get("/healthz").status_code == 200
+
+
+def test_graphiql_is_served_to_browsers_and_can_be_turned_off():
+    with TestClient(create_app()) as http:
+        page = http.get("/graphql", headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "graphiql" in page.text.lower()
+        assert http.get("/", follow_redirects=False).headers["location"] == "/graphql"
+    with TestClient(create_app(Settings(graphiql=False))) as http:
+        assert http.get("/graphql", headers={"Accept": "text/html"}).status_code == 404
