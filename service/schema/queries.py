@@ -13,12 +13,11 @@ from .errors import not_found, to_graphql_error
 from .ids import cursor_in, from_global_id, raw_id_of
 from .types import (
     Activity,
-    ActivityConnection,
+    Connection,
     Customer,
-    CustomerConnection,
     Node,
     OpenListEntry,
-    OpenListEntryConnection,
+    connection,
 )
 
 _FIRST = "How many items (default and maximum are service settings: 20 and 100 unless configured)."
@@ -67,11 +66,11 @@ class Query:
         search: Annotated[str | None, strawberry.argument(description="Words to look for.")] = None,
         first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
         after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
-    ) -> CustomerConnection:
+    ) -> Connection[Customer]:
         if search is not None and len(search) > 2000:
             search = search[:2000]  # a query longer than any field cannot match more than its prefix does
         page = await _page(info, queries.customers(info.context.runtime, search, first, cursor_in(after)))
-        return CustomerConnection.of(page)
+        return connection(page, Customer.from_domain)
 
     @strawberry.field(description="An activity by id; null when there is none.")
     async def activity(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The activity's id.")]) -> Activity | None:
@@ -88,14 +87,14 @@ class Query:
             description="true: only activities without a customer; false: only those with one.")] = None,
         first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
         after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
-    ) -> ActivityConnection:
+    ) -> Connection[Activity]:
         raw = None
         if customer_id is not None:
             raw = raw_id_of(customer_id, "Customer")
             if raw is None:
                 raise to_graphql_error(not_found("customer", customer_id, "customerId"), info.context)
         page = await _page(info, queries.activities(info.context.runtime, raw, unassociated, first, cursor_in(after)))
-        return ActivityConnection.of(page)
+        return connection(page, Activity.from_domain)
 
     @strawberry.field(description="An open-list entry by id, whatever its status; null when there is none.")
     async def open_list_entry(
@@ -112,7 +111,7 @@ class Query:
         agent_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this agent's entries; all agents' when left out.")] = None,
         first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
         after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
-    ) -> OpenListEntryConnection:
+    ) -> Connection[OpenListEntry]:
         agent = str(agent_id) if agent_id is not None else None
         page = await _page(info, queries.open_list(info.context.runtime, agent, first, cursor_in(after)))
-        return OpenListEntryConnection.of(page)
+        return connection(page, OpenListEntry.from_domain)

@@ -6,8 +6,9 @@ work: translated display names, related records (through DataLoaders) and nested
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from typing import Annotated
 
@@ -23,6 +24,8 @@ from .ids import cursor_in, cursor_out, raw_id_of, to_global_id
 if TYPE_CHECKING:
     from .context import Context
 
+T = TypeVar("T")
+
 
 @strawberry.interface(description="A record with a global id: `node(id:)` fetches any of them.")
 class Node:
@@ -35,6 +38,25 @@ class PageInfo:
     has_previous_page: bool = strawberry.field(description="Items precede this page (true whenever `after` was given).")
     start_cursor: str | None = strawberry.field(description="Cursor of the first item on this page.")
     end_cursor: str | None = strawberry.field(description="Cursor of the last item; pass it as `after` for the next page.")
+
+
+@strawberry.type(description="An item in a list, with its cursor.")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this item.")
+    node: T = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list (Relay connection).")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The items on this page, in the list's order.")
+    page_info: PageInfo = strawberry.field(description="Paging state.")
+    total_count: int = strawberry.field(description="How many items the whole list holds (all pages).")
+
+
+def connection(page: Page, convert: Callable[[Any], T]) -> Connection[T]:
+    """A GraphQL connection from a store page, each record converted by `convert`."""
+    edges = [Edge(cursor=cursor_out(c), node=convert(r)) for c, r in page.items]
+    return Connection(edges=edges, page_info=page_info(page), total_count=page.total_count)
 
 
 def page_info(page: Page) -> PageInfo:
@@ -108,10 +130,10 @@ class Customer(Node):
         info: Info,
         first: Annotated[int | None, strawberry.argument(description="Page size (default and maximum are settings).")] = None,
         after: Annotated[str | None, strawberry.argument(description="Cursor to continue after.")] = None,
-    ) -> ActivityConnection:
+    ) -> Connection[Activity]:
         ctx: Context = info.context
         page = await queries.activities(ctx.runtime, self.record.id, None, first, cursor_in(after))
-        return ActivityConnection.of(page)
+        return connection(page, Activity.from_domain)
 
     @classmethod
     def from_domain(cls, c: records.Customer) -> Customer:
@@ -139,24 +161,6 @@ class Customer(Node):
             attributes=[Attribute(key=a.key, value=a.value) for a in c.attributes],
             record=c,
         )
-
-
-@strawberry.type(description="A customer in a list, with its cursor.")
-class CustomerEdge:
-    cursor: str = strawberry.field(description="Pass as `after` to continue after this customer.")
-    node: Customer = strawberry.field(description="The customer.")
-
-
-@strawberry.type(description="A page of customers.")
-class CustomerConnection:
-    edges: list[CustomerEdge] = strawberry.field(description="The customers on this page.")
-    page_info: PageInfo = strawberry.field(description="Paging state.")
-    total_count: int = strawberry.field(description="How many customers the whole list holds.")
-
-    @classmethod
-    def of(cls, page: Page[records.Customer]) -> CustomerConnection:
-        edges = [CustomerEdge(cursor=cursor_out(c), node=Customer.from_domain(r)) for c, r in page.items]
-        return cls(edges=edges, page_info=page_info(page), total_count=page.total_count)
 
 
 # --- activities ------------------------------------------------------------------------
@@ -239,24 +243,6 @@ class Activity(Node):
             associated_at=a.associated_at,
             record=a,
         )
-
-
-@strawberry.type(description="An activity in a list, with its cursor.")
-class ActivityEdge:
-    cursor: str = strawberry.field(description="Pass as `after` to continue after this activity.")
-    node: Activity = strawberry.field(description="The activity.")
-
-
-@strawberry.type(description="A page of activities.")
-class ActivityConnection:
-    edges: list[ActivityEdge] = strawberry.field(description="The activities on this page.")
-    page_info: PageInfo = strawberry.field(description="Paging state.")
-    total_count: int = strawberry.field(description="How many activities the whole list holds.")
-
-    @classmethod
-    def of(cls, page: Page[records.Activity]) -> ActivityConnection:
-        edges = [ActivityEdge(cursor=cursor_out(c), node=Activity.from_domain(r)) for c, r in page.items]
-        return cls(edges=edges, page_info=page_info(page), total_count=page.total_count)
 
 
 # --- the open list ---------------------------------------------------------------------
@@ -358,24 +344,6 @@ class OpenListEntry(Node):
             resolved_by=e.resolved_by,
             record=e,
         )
-
-
-@strawberry.type(description="An open-list entry in a list, with its cursor.")
-class OpenListEntryEdge:
-    cursor: str = strawberry.field(description="Pass as `after` to continue after this entry.")
-    node: OpenListEntry = strawberry.field(description="The entry.")
-
-
-@strawberry.type(description="A page of the open list.")
-class OpenListEntryConnection:
-    edges: list[OpenListEntryEdge] = strawberry.field(description="The entries on this page, oldest first.")
-    page_info: PageInfo = strawberry.field(description="Paging state.")
-    total_count: int = strawberry.field(description="How many entries are open.")
-
-    @classmethod
-    def of(cls, page: Page[records.OpenListEntry]) -> OpenListEntryConnection:
-        edges = [OpenListEntryEdge(cursor=cursor_out(c), node=OpenListEntry.from_domain(r)) for c, r in page.items]
-        return cls(edges=edges, page_info=page_info(page), total_count=page.total_count)
 
 
 NODE_TYPES = {"Customer": Customer, "Activity": Activity, "OpenListEntry": OpenListEntry}
