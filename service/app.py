@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse
-from starlette.routing import Route
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 
 from . import plugins
@@ -27,9 +29,17 @@ log = logging.getLogger("customer_context")
 READY_TIMEOUT = 2.0
 
 
+STATIC_DIR = Path(__file__).parent / "static"
+
+
 class GraphQLApp(GraphQL):
     async def get_context(self, request, response) -> Any:
         return build_context(request.app.state.runtime, request, response)
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        # GraphiQL's files are served from the package (see static/update-graphiql.sh), so
+        # it works on networks without internet access; their integrity hashes still hold.
+        return HTMLResponse(self.graphql_ide_html.replace("https://unpkg.com/", "/static/unpkg/"))
 
 
 async def healthz(request: Request) -> PlainTextResponse:
@@ -84,6 +94,7 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = None

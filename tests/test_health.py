@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 from starlette.testclient import TestClient
 
@@ -46,10 +47,15 @@ def test_readiness_follows_the_store(monkeypatch):
             assert http.get("/healthz").status_code == 200
 
 
-def test_graphiql_is_served_to_browsers_and_can_be_turned_off():
+def test_graphiql_is_served_to_browsers_with_its_files_and_can_be_turned_off():
     with TestClient(create_app()) as http:
         page = http.get("/graphql", headers={"Accept": "text/html"})
         assert page.status_code == 200 and "graphiql" in page.text.lower()
+        # Everything the page loads comes from this service: GraphiQL works offline.
+        assets = [a for a in re.findall(r"(?:src|href)=\"([^\"]+)\"", page.text) if not a.startswith("data:")]
+        assert assets and not [a for a in assets if a.startswith("http")]
+        for asset in assets:
+            assert http.get(asset).status_code == 200, asset
         assert http.get("/", follow_redirects=False).headers["location"] == "/graphql"
     with TestClient(create_app(Settings(graphiql=False))) as http:
         assert http.get("/graphql", headers={"Accept": "text/html"}).status_code == 404
