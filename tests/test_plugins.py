@@ -155,8 +155,8 @@ def test_lifecycle_hooks_and_domain_events_reach_plugins():
         ("startup", "memory"),
         "ActivityRecorded",
         "OpenListEntryAdded",
-        "OpenListEntryResolved",
         "CustomerCreated",
+        "OpenListEntryResolved",
         "ActivityAssociated",
         "ActivityRecorded",
         "OpenListEntryAdded",
@@ -188,3 +188,23 @@ def test_a_failing_startup_hook_stops_the_service():
     with pytest.raises(RuntimeError, match="cannot open connection"):
         with TestClient(app):
             pass
+
+
+class FailingInsertStore(MemoryStore):
+    async def insert_customer(self, customer):
+        raise ConnectionError("store went away")
+
+
+class FailingInsert:
+    @hookimpl
+    def storage_backends(self):
+        return [StorageBackend("failing", FailingInsertStore)]
+
+
+def test_a_failed_customer_insert_puts_the_entry_back_on_the_open_list():
+    for client in make_client(Settings(backend="failing"), plugins=[FailingInsert()]):
+        entry_id = record(client, name="Jan")["openListEntry"]["id"]
+        body = client.raw(CREATE_FROM_ENTRY, {"entryId": entry_id})
+        assert body["errors"][0]["extensions"]["code"] == "INTERNAL_ERROR"
+        entries = client("{ openList { edges { node { id status } } } }")["openList"]["edges"]
+        assert [(e["node"]["id"], e["node"]["status"]) for e in entries] == [(entry_id, "OPEN")]

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .errors import InvalidInput
-from .normalize import InvalidIdentifier, normalize_email, normalize_phone
 from .records import Channel, Direction, Prefill, Sender
 from .validation import Problems
 
@@ -40,19 +39,8 @@ def check_activity(draft: ActivityDraft, *, default_region: str | None) -> Activ
     """Validated fields; raises InvalidInput listing every problem."""
     p = Problems()
     name = p.text("sender.name", draft.sender_name)
-    email = p.text("sender.email", draft.sender_email)
-    phone = p.text("sender.phone", draft.sender_phone)
-    email_normalized = phone_e164 = None
-    if email is not None:
-        try:
-            email_normalized = normalize_email(email)
-        except InvalidIdentifier:
-            p.add("INVALID_EMAIL", "invalid_email", "sender.email")
-    if phone is not None:
-        try:
-            phone_e164 = normalize_phone(phone, default_region)
-        except InvalidIdentifier:
-            p.add("INVALID_PHONE", "invalid_phone", "sender.phone")
+    email = p.email("sender.email", draft.sender_email)
+    phone = p.phone("sender.phone", draft.sender_phone, default_region)
     subject = p.text("subject", draft.subject)
     text = p.text("text", draft.text, strip=False)
     agent_id = p.text("agentId", draft.agent_id)
@@ -65,7 +53,13 @@ def check_activity(draft: ActivityDraft, *, default_region: str | None) -> Activ
     return ActivityFields(
         draft.channel,
         draft.direction,
-        Sender(name, email, phone, email_normalized, phone_e164),
+        Sender(
+            name,
+            email.address if email else None,
+            phone.number if phone else None,
+            email.normalized if email else None,
+            phone.e164 if phone else None,
+        ),
         subject,
         text if text and text.strip() else None,
         occurred_at,

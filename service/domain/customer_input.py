@@ -12,7 +12,6 @@ from typing import Any
 
 from .errors import InvalidInput
 from .limits import MAX_ATTRIBUTES, MAX_EMAILS, MAX_PHONES, MAX_TEXT_LENGTH
-from .normalize import InvalidIdentifier, normalize_email, normalize_phone
 from .records import Attribute, Customer, EmailAddress, PhoneNumber, PostalAddress
 from .validation import Problems
 
@@ -97,18 +96,11 @@ def _emails(problems: Problems, drafts: list[EmailDraft]) -> tuple[EmailAddress,
         return ()
     out: dict[str, EmailAddress] = {}
     for i, d in enumerate(drafts):
-        where = f"emails[{i}]"
-        address = problems.text(f"{where}.address", d.address)
-        label = problems.text(f"{where}.label", d.label)
-        if address is None:
-            continue
-        try:
-            normalized = normalize_email(address)
-        except InvalidIdentifier:
-            problems.add("INVALID_EMAIL", "invalid_email", f"{where}.address")
-            continue
-        # The same address twice is one address: keep the first spelling and label.
-        out.setdefault(normalized, EmailAddress(address, normalized, label))
+        label = problems.text(f"emails[{i}].label", d.label)
+        email = problems.email(f"emails[{i}].address", d.address, label)
+        if email is not None:
+            # The same address twice is one address: keep the first spelling and label.
+            out.setdefault(email.normalized, email)
     return tuple(out.values())
 
 
@@ -117,17 +109,10 @@ def _phones(problems: Problems, drafts: list[PhoneDraft], region: str | None) ->
         return ()
     out: dict[str, PhoneNumber] = {}
     for i, d in enumerate(drafts):
-        where = f"phones[{i}]"
-        number = problems.text(f"{where}.number", d.number)
-        label = problems.text(f"{where}.label", d.label)
-        if number is None:
-            continue
-        try:
-            e164 = normalize_phone(number, region)
-        except InvalidIdentifier:
-            problems.add("INVALID_PHONE", "invalid_phone", f"{where}.number")
-            continue
-        out.setdefault(e164, PhoneNumber(number, e164, label))
+        label = problems.text(f"phones[{i}].label", d.label)
+        phone = problems.phone(f"phones[{i}].number", d.number, region, label)
+        if phone is not None:
+            out.setdefault(phone.e164, phone)
     return tuple(out.values())
 
 

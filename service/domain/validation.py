@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from .errors import Problem
 from .limits import MAX_TEXT_LENGTH
+from .normalize import InvalidIdentifier, normalize_email, normalize_phone
+from .records import EmailAddress, PhoneNumber
 
 
 class Problems(list[Problem]):
@@ -46,3 +48,25 @@ class Problems(list[Problem]):
 
     def add(self, code: str, message_key: str, field: str | None, /, **params) -> None:
         self.append(Problem(code, message_key, field, {"field": field, **params} if field else params))
+
+    def email(self, field: str, raw: str | None, label: str | None = None) -> EmailAddress | None:
+        """A checked, normalised email address; None when blank or invalid (with a problem)."""
+        address = self.text(field, raw)
+        if address is None:
+            return None
+        try:
+            return EmailAddress(address, normalize_email(address), label)
+        except InvalidIdentifier:
+            self.add("INVALID_EMAIL", "invalid_email", field)
+            return None
+
+    def phone(self, field: str, raw: str | None, region: str | None, label: str | None = None) -> PhoneNumber | None:
+        """A checked phone number with its E.164 form; None when blank or invalid (with a problem)."""
+        number = self.text(field, raw)
+        if number is None:
+            return None
+        try:
+            return PhoneNumber(number, normalize_phone(number, region), label)
+        except InvalidIdentifier:
+            self.add("INVALID_PHONE", "invalid_phone", field)
+            return None

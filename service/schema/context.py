@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +20,7 @@ class Context:
     locale: str
     request: Any = None
     response: Any = None
+    request_id: str = ""
     customers: DataLoader = field(init=False)
     activities: DataLoader = field(init=False)
     entries: DataLoader = field(init=False)
@@ -33,7 +36,22 @@ class Context:
         return translate(self.locale, message_key, **params)
 
 
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def request_id_of(request: Any) -> str:
+    """The caller's X-Request-Id when it is a sane token (so logs join up across services),
+    else a new one."""
+    sent = request.headers.get("x-request-id", "")
+    return sent if _REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+
+
 def build_context(runtime: Runtime, request: Any, response: Any) -> Context:
     locale = negotiate(request.headers.get("accept-language"))
+    request_id = request_id_of(request)
+    if response is not None:
+        response.headers["X-Request-Id"] = request_id
     # Until access control lands every caller is the local developer.
-    return Context(runtime=runtime, actor=Actor("local"), locale=locale, request=request, response=response)
+    return Context(
+        runtime=runtime, actor=Actor("local"), locale=locale, request=request, response=response, request_id=request_id
+    )

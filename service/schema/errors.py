@@ -109,9 +109,7 @@ def to_payload_error(err: domain.UserError, ctx) -> UserError:
 
 def to_graphql_error(err: domain.UserError, ctx) -> GraphQLError:
     """For queries (which have no payload union): a top-level error with code and field."""
-    return GraphQLError(
-        _message(ctx, err.message_key, err.params, err.field), extensions={"code": err.code, "field": err.field}
-    )
+    return GraphQLError(_message(ctx, err.message_key, err.params, err.field), extensions={"code": err.code, "field": err.field})
 
 
 def not_found(kind: str, sent_id: str, field: str) -> domain.NotFound:

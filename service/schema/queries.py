@@ -7,7 +7,6 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from ..domain.errors import UserError as DomainUserError
 from ..usecases import queries
 from .errors import not_found, to_graphql_error
 from .ids import cursor_in, from_global_id, raw_id_of
@@ -18,17 +17,11 @@ from .types import (
     Node,
     OpenListEntry,
     connection,
+    paged,
 )
 
 _FIRST = "How many items (default and maximum are service settings: 20 and 100 unless configured)."
 _AFTER = "Continue after this cursor (a `pageInfo.endCursor` or `edge.cursor`)."
-
-
-async def _page(info: Info, work):
-    try:
-        return await work
-    except DomainUserError as err:
-        raise to_graphql_error(err, info.context) from None
 
 
 @strawberry.type(description="Reads.")
@@ -69,7 +62,7 @@ class Query:
     ) -> Connection[Customer]:
         if search is not None and len(search) > 2000:
             search = search[:2000]  # a query longer than any field cannot match more than its prefix does
-        page = await _page(info, queries.customers(info.context.runtime, search, first, cursor_in(after)))
+        page = await paged(info.context, queries.customers(info.context.runtime, search, first, cursor_in(after)))
         return connection(page, Customer.from_domain)
 
     @strawberry.field(description="An activity by id; null when there is none.")
@@ -93,7 +86,7 @@ class Query:
             raw = raw_id_of(customer_id, "Customer")
             if raw is None:
                 raise to_graphql_error(not_found("customer", customer_id, "customerId"), info.context)
-        page = await _page(info, queries.activities(info.context.runtime, raw, unassociated, first, cursor_in(after)))
+        page = await paged(info.context, queries.activities(info.context.runtime, raw, unassociated, first, cursor_in(after)))
         return connection(page, Activity.from_domain)
 
     @strawberry.field(description="An open-list entry by id, whatever its status; null when there is none.")
@@ -113,5 +106,5 @@ class Query:
         after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
     ) -> Connection[OpenListEntry]:
         agent = str(agent_id) if agent_id is not None else None
-        page = await _page(info, queries.open_list(info.context.runtime, agent, first, cursor_in(after)))
+        page = await paged(info.context, queries.open_list(info.context.runtime, agent, first, cursor_in(after)))
         return connection(page, OpenListEntry.from_domain)

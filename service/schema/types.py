@@ -6,16 +6,18 @@ work: translated display names, related records (through DataLoaders) and nested
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from typing import Annotated
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.types import Info
 
 from ..domain import records
+from ..domain.errors import UserError as DomainUserError
 from ..domain.display_name import customer_display_name, entry_display_name
 from ..storage import Page
 from ..usecases import queries
@@ -57,6 +59,16 @@ def connection(page: Page, convert: Callable[[Any], T]) -> Connection[T]:
     """A GraphQL connection from a store page, each record converted by `convert`."""
     edges = [Edge(cursor=cursor_out(c), node=convert(r)) for c, r in page.items]
     return Connection(edges=edges, page_info=page_info(page), total_count=page.total_count)
+
+
+async def paged(ctx: Context, work: Awaitable[Page]) -> Page:
+    """Await a list use case; a bad `first` or `after` becomes a top-level error with a code."""
+    try:
+        return await work
+    except DomainUserError as err:
+        raise GraphQLError(
+            ctx.t(err.message_key, **{"field": err.field, **err.params}), extensions={"code": err.code, "field": err.field}
+        ) from None
 
 
 def page_info(page: Page) -> PageInfo:
@@ -132,7 +144,7 @@ class Customer(Node):
         after: Annotated[str | None, strawberry.argument(description="Cursor to continue after.")] = None,
     ) -> Connection[Activity]:
         ctx: Context = info.context
-        page = await queries.activities(ctx.runtime, self.record.id, None, first, cursor_in(after))
+        page = await paged(ctx, queries.activities(ctx.runtime, self.record.id, None, first, cursor_in(after)))
         return connection(page, Activity.from_domain)
 
     @classmethod

@@ -32,9 +32,10 @@ async def set_activity_customer(rt: Runtime, actor: Actor, activity: Activity, c
 
 
 async def resolve_entry(
-    rt: Runtime, actor: Actor, entry: OpenListEntry, status: EntryStatus, customer_id: str | None
+    rt: Runtime, actor: Actor, entry: OpenListEntry, status: EntryStatus, customer_id: str | None, *, emit: bool = True
 ) -> OpenListEntry | None:
-    """Mark an OPEN entry resolved; None when someone else resolved it first."""
+    """Mark an OPEN entry resolved; None when someone else resolved it first. With
+    emit=False the caller emits OpenListEntryResolved itself, once the rest is stored."""
 
     def edit(e: OpenListEntry) -> OpenListEntry | None:
         if e.status is not EntryStatus.OPEN:
@@ -46,7 +47,8 @@ async def resolve_entry(
     )
     if not won:
         return None
-    await rt.events.emit(OpenListEntryResolved(resolved, actor.id))
+    if emit:
+        await rt.events.emit(OpenListEntryResolved(resolved, actor.id))
     return resolved
 
 

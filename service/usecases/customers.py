@@ -52,11 +52,14 @@ async def update_customer(
     rt: Runtime, actor: Actor, customer_id: str, expected_version: int, draft: CustomerDraft
 ) -> Customer:
     """Apply the fields the client sent to the version it read. A stale version is a
-    VersionConflict carrying the current version; nothing is overwritten."""
+    VersionConflict carrying the current version; nothing is overwritten. A change that
+    changes nothing keeps the version."""
     current = await load_customer(rt, customer_id, field="id")
     if current.version != expected_version:
         raise VersionConflict(expected=expected_version, current=current.version)
     fields = apply_draft(CustomerFields.of(current), draft, default_region=rt.settings.default_region)
+    if fields == CustomerFields.of(current):
+        return current  # nothing changed: no new version, no event
     updated = replace(current, **fields.as_dict(), version=current.version + 1, updated_at=rt.clock())
     try:
         await rt.store.update_customer(updated, expected_version)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..domain.customer_input import CustomerDraft, CustomerFields, EmailDraft, PhoneDraft, apply_draft
 from ..domain.errors import AlreadyResolved
 from ..domain.ids import new_id
 from ..domain.records import Activity, Customer, EntryStatus, OpenListEntry, Prefill
+from ..events import CustomerCreated, OpenListEntryResolved
 from ..runtime import Actor, Runtime
 from ._shared import load_activity, load_entry
 from .associate import resolve_entry, set_activity_customer
-from .customers import insert_customer, new_customer
+from .customers import new_customer
 
 
 def draft_from_prefill(prefill: Prefill) -> CustomerDraft:
@@ -38,11 +41,18 @@ async def create_from_open_list(
     fields = apply_draft(CustomerFields(), draft, default_region=rt.settings.default_region)
 
     customer = new_customer(rt, actor, fields)
-    claimed = await resolve_entry(rt, actor, entry, EntryStatus.CREATED, customer.id)
+    claimed = await resolve_entry(rt, actor, entry, EntryStatus.CREATED, customer.id, emit=False)
     if claimed is None:
         (latest,) = await rt.store.get_open_list_entries([entry.id])
         raise AlreadyResolved(latest)
-    await insert_customer(rt, actor, customer)
+    try:
+        await rt.store.insert_customer(customer)
+    except BaseException:
+        # Put the entry back on the open list: a claim must never point at no customer.
+        await rt.store.update_open_list_entry(replace(entry, version=claimed.version + 1, updated_at=rt.clock()), claimed.version)
+        raise
+    await rt.events.emit(CustomerCreated(customer, actor.id))
+    await rt.events.emit(OpenListEntryResolved(claimed, actor.id))
     activity = await load_activity(rt, entry.activity_id, field="entryId")
     activity = await set_activity_customer(rt, actor, activity, customer.id)
     return customer, activity, claimed
