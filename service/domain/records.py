@@ -63,6 +63,36 @@ class Customer:
         return " ".join(parts) or None
 
 
+class ContactRole(enum.Enum):
+    MAIN = "MAIN"  # automatically gets a copy of messages meant for the customer
+    ADDITIONAL = "ADDITIONAL"  # optional recipient of notifications and discussion posts
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A person at a customer (often an organisation). `created_by` is its owner."""
+
+    id: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    created_by: str | None
+    customer_id: str
+    role: ContactRole = ContactRole.ADDITIONAL
+    salutation: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    title: str | None = None  # academic title: Ing., Mgr., PhD., Dr.
+    email: EmailAddress | None = None
+    phone: PhoneNumber | None = None
+    reminder_contact: bool = False
+
+    @property
+    def can_communicate(self) -> bool:
+        """Nobody can communicate with a contact without an email address (the seed's rule)."""
+        return self.email is not None
+
+
 class Channel(enum.Enum):
     CALL = "CALL"
     CHAT = "CHAT"
