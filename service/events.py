@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .domain.records import Activity, Customer, OpenListEntry
+from .domain.records import Activity, Contact, Customer, OpenListEntry
 from .plugins import call_each_safely
 
 if TYPE_CHECKING:
@@ -50,6 +50,27 @@ class OpenListEntryResolved:
     """Created, discarded or associated: `entry.status` says which."""
 
     entry: OpenListEntry
+    actor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactAdded:
+    contact: Contact
+    actor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactChanged:
+    """Edited, or moved between MAIN and ADDITIONAL (compare `previous.role`)."""
+
+    contact: Contact
+    previous: Contact
+    actor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRemoved:
+    contact: Contact
     actor: str | None
 
 

@@ -27,7 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, runtime_checkable
 
-from .domain.records import Activity, Customer, OpenListEntry
+from .domain.contact_directory import ContactQuery
+from .domain.records import Activity, Contact, Customer, OpenListEntry
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -105,6 +106,26 @@ class Storage(Protocol):
         """Customers ordered by folded display name then id. With tokens (folded, see
         `service.domain.search`), only customers where every token is a prefix of one of
         the customer's search terms."""
+
+    # contacts
+    async def insert_contact(self, contact: Contact) -> None:
+        """Store a new contact of an existing customer."""
+
+    async def get_contacts(self, ids: Sequence[str]) -> list[Contact | None]:
+        """Contacts by id, in the order asked, None for unknown ids."""
+
+    async def update_contact(self, contact: Contact, expected_version: int) -> None:
+        """Replace a contact if its stored version is `expected_version`."""
+
+    async def delete_contact(self, contact_id: str) -> None:
+        """Remove a contact; RecordNotFound when there is none."""
+
+    async def search_contacts(self, query: ContactQuery, *, first: int, after: str | None) -> Page[Contact]:
+        """The contact directory: contacts for which `service.domain.contact_directory.matches`
+        holds, ordered by `contact_sort_key` for `query.order` and `query.locale` (descending
+        when asked), ties by id. A cursor from a different order or locale is InvalidCursor.
+        `total_count` counts every match. Must not sort every contact per request: use
+        indexes or precomputed sort keys."""
 
     # activities
     async def insert_activity(self, activity: Activity) -> None:

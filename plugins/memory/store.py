@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from service.domain.display_name import customer_display_name
 from service.domain.records import Activity, Customer, EntryStatus, OpenListEntry
 from service.domain.search import customer_search_terms, customer_sort_key
 from service.storage import DuplicateId, InvalidCursor, Page, RecordNotFound, StaleVersion
 
+from .contacts import ContactTables
 from .index import SortedIndex, take
 
 def _encode(key: tuple) -> str:
@@ -34,10 +36,11 @@ def _decode(cursor: str | None, *, dated: bool) -> tuple | None:
         raise InvalidCursor(cursor) from exc
 
 
-class MemoryStore:
+class MemoryStore(ContactTables):
     """Storage in this process's memory. Lost at exit."""
 
     def __init__(self, settings: Any = None) -> None:
+        self._init_contacts()
         self._customers: dict[str, Customer] = {}
         self._customer_keys: dict[str, tuple[str, str]] = {}
         self._customer_order: SortedIndex[tuple[str, str]] = SortedIndex()
@@ -117,9 +120,12 @@ class MemoryStore:
 
     async def update_customer(self, customer: Customer, expected_version: int) -> None:
         self._check_version(self._customers, customer.id, expected_version, customer.version)
-        self._unindex_customer(self._customers[customer.id])
+        previous = self._customers[customer.id]
+        self._unindex_customer(previous)
         self._customers[customer.id] = customer
         self._index_customer(customer)
+        if customer_display_name(previous) != customer_display_name(customer):
+            self._customer_renamed(customer.id)
 
     async def find_customers_by_identifiers(
         self, *, phones: Sequence[str], emails: Sequence[str], limit: int

@@ -9,3 +9,6 @@ MAX_TEXT_LENGTH = 2000
 MAX_EMAILS = 50
 MAX_PHONES = 50
 MAX_ATTRIBUTES = 200
+
+#: Contacts of one customer: a large organisation's whole staff, never unbounded.
+MAX_CONTACTS_PER_CUSTOMER = 1000

@@ -14,7 +14,7 @@ from ..domain import errors as domain
 from .ids import to_global_id
 from .types import OpenListEntry
 
-_TYPE_NAMES = {"customer": "Customer", "activity": "Activity", "open_list_entry": "OpenListEntry"}
+_TYPE_NAMES = {"customer": "Customer", "activity": "Activity", "open_list_entry": "OpenListEntry", "contact": "Contact"}
 
 
 @strawberry.enum(description="Stable machine-readable error codes. New codes may be added; existing ones never change meaning.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-TYPES = ("Customer", "Activity", "OpenListEntry")
+TYPES = ("Customer", "Activity", "OpenListEntry", "Contact")
 
 
 def to_global_id(type_name: str, raw_id: str) -> str:

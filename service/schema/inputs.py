@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import strawberry
@@ -9,8 +10,11 @@ from strawberry import UNSET
 
 from ..domain import records
 from ..domain.activity_input import ActivityDraft
+from ..domain.contact_directory import ContactField, ContactQuery, ContactSort
+from ..domain.contact_input import ContactDraft
+from ..domain.search import query_tokens
 from ..domain.customer_input import KEEP, AddressDraft, CustomerDraft, EmailDraft, PhoneDraft
-from .types import Channel, Direction
+from .types import Channel, ContactRole, Direction
 
 
 @strawberry.input(description="An email address.")
@@ -114,4 +118,108 @@ class RecordActivityInput:
             text=self.text,
             occurred_at=self.occurred_at,
             agent_id=str(self.agent_id) if self.agent_id is not None else None,
+        )
+
+
+@strawberry.input(
+    description="A contact. Every text field holds at most 2,000 characters. On addContact a field left out is empty "
+    "(role ADDITIONAL, no reminders); on updateContact a field left out keeps its value and null clears it. "
+    "A contact needs a first or last name, an email or a phone. The owner is always the caller."
+)
+class ContactInput:
+    salutation: str | None = strawberry.field(default=UNSET, description="How to address the person.")
+    first_name: str | None = strawberry.field(default=UNSET, description="Given name.")
+    last_name: str | None = strawberry.field(default=UNSET, description="Family name.")
+    title: str | None = strawberry.field(default=UNSET, description="Academic title.")
+    email: str | None = strawberry.field(
+        default=UNSET, description="Email address: without one, nobody can communicate with the contact."
+    )
+    phone: str | None = strawberry.field(default=UNSET, description="Phone number, international or in the default region.")
+    role: ContactRole | None = strawberry.field(
+        default=UNSET, description="MAIN or ADDITIONAL; sending it on updateContact moves the contact."
+    )
+    reminder_contact: bool | None = strawberry.field(default=UNSET, description="Receives payment reminders.")
+
+    def to_draft(self) -> ContactDraft:
+        def keep(value):
+            return KEEP if value is UNSET else value
+
+        return ContactDraft(
+            salutation=keep(self.salutation),
+            first_name=keep(self.first_name),
+            last_name=keep(self.last_name),
+            title=keep(self.title),
+            email=keep(self.email),
+            phone=keep(self.phone),
+            role=KEEP if self.role is UNSET or self.role is None else records.ContactRole(self.role.value),
+            reminder_contact=keep(self.reminder_contact),
+        )
+
+
+@strawberry.enum(description="Contact attributes a directory search can be restricted to.")
+class ContactSearchField(enum.Enum):
+    SALUTATION = "SALUTATION"
+    FIRST_NAME = "FIRST_NAME"
+    LAST_NAME = "LAST_NAME"
+    TITLE = "TITLE"
+    EMAIL = "EMAIL"
+    PHONE = "PHONE"
+
+
+@strawberry.enum(description="Columns the contact directory sorts by.")
+class ContactOrderField(enum.Enum):
+    LAST_NAME = strawberry.enum_value("LAST_NAME", description="Last name, then first name.")
+    FIRST_NAME = strawberry.enum_value("FIRST_NAME", description="First name, then last name.")
+    SALUTATION = strawberry.enum_value("SALUTATION", description="Salutation, then name.")
+    TITLE = strawberry.enum_value("TITLE", description="Academic title, then name.")
+    EMAIL = strawberry.enum_value("EMAIL", description="Email address.")
+    PHONE = strawberry.enum_value("PHONE", description="Phone number (E.164).")
+    CUSTOMER = strawberry.enum_value("CUSTOMER", description="The customer's display name, then name.")
+    ROLE = strawberry.enum_value("ROLE", description="MAIN before ADDITIONAL, then name.")
+    REMINDER_CONTACT = strawberry.enum_value("REMINDER_CONTACT", description="Reminder contacts first, then name.")
+    OWNER = strawberry.enum_value("OWNER", description="Owner, then name.")
+    CREATED_AT = strawberry.enum_value("CREATED_AT", description="Creation time.")
+    UPDATED_AT = strawberry.enum_value("UPDATED_AT", description="Last change.")
+
+
+@strawberry.enum(description="Sort direction.")
+class OrderDirection(enum.Enum):
+    ASC = strawberry.enum_value("ASC", description="A to Z (in the reader's language), oldest first.")
+    DESC = strawberry.enum_value("DESC", description="Z to A, newest first.")
+
+
+@strawberry.input(description="How to sort the contact directory. Text sorts follow the reader's language (Accept-Language).")
+class ContactOrder:
+    field: ContactOrderField = strawberry.field(description="The column.")
+    direction: OrderDirection = strawberry.field(default=OrderDirection.ASC, description="Ascending (default) or descending.")
+
+
+@strawberry.input(description="Which contacts the directory lists; every filter given must hold.")
+class ContactFilter:
+    search: str | None = strawberry.field(
+        default=None,
+        description="Words that must each begin a word of the contact's attributes, ignoring case and diacritics ('kovac' finds 'Kováč').",
+    )
+    search_in: list[ContactSearchField] | None = strawberry.field(
+        default=None, description="The advanced filter: look for `search` only in these attributes (all when left out)."
+    )
+    customer_id: strawberry.ID | None = strawberry.field(default=None, description="Only this customer's contacts.")
+    role: ContactRole | None = strawberry.field(default=None, description="Only MAIN or only ADDITIONAL contacts.")
+    reminder_contact: bool | None = strawberry.field(default=None, description="Only reminder contacts (true) or only others (false).")
+    can_communicate: bool | None = strawberry.field(
+        default=None, description="Only contacts with an email address (true) or only those without (false)."
+    )
+
+    def to_query(self, customer_id: str | None, order: ContactOrder | None, locale: str) -> ContactQuery:
+        order = order or ContactOrder(field=ContactOrderField.LAST_NAME)
+        return ContactQuery(
+            tokens=tuple(query_tokens((self.search or "")[:2000])),
+            search_in=frozenset(ContactField(f.value) for f in self.search_in) if self.search_in else None,
+            customer_id=customer_id,
+            role=records.ContactRole(self.role.value) if self.role else None,
+            reminder_contact=self.reminder_contact,
+            can_communicate=self.can_communicate,
+            order=ContactSort(order.field.value),
+            descending=order.direction is OrderDirection.DESC,
+            locale=locale,
         )

@@ -10,17 +10,17 @@ import strawberry
 from strawberry.types import Info
 
 from ..domain.errors import UserError as DomainUserError
-from ..usecases import activities, associate, customers, open_list
+from ..usecases import activities, associate, contacts, customers, open_list
 from .errors import AlreadyResolvedError, InvalidInputError, NotFoundError, VersionConflictError, not_found, to_payload_error
 from .ids import raw_id_of
-from .inputs import CustomerInput, RecordActivityInput
-from .types import Activity, Customer, MatchCandidate, OpenListEntry
+from .inputs import ContactInput, CustomerInput, RecordActivityInput
+from .types import Activity, Contact, Customer, MatchCandidate, OpenListEntry
 
 
 def _raw(global_id: str, type_name: str, field: str) -> str:
     raw = raw_id_of(global_id, type_name)
     if raw is None:
-        kind = {"Customer": "customer", "Activity": "activity", "OpenListEntry": "open_list_entry"}[type_name]
+        kind = {"Customer": "customer", "Activity": "activity", "OpenListEntry": "open_list_entry", "Contact": "contact"}[type_name]
         raise not_found(kind, global_id, field)
     return raw
 
@@ -79,6 +79,35 @@ class AssociateActivitySuccess:
     customer: Customer = strawberry.field(description="Its customer.")
 
 
+@strawberry.type(description="The contact was added.")
+class AddContactSuccess:
+    contact: Contact = strawberry.field(description="The new contact; its owner is the caller.")
+    customer: Customer = strawberry.field(description="Its customer.")
+
+
+@strawberry.type(description="The contact was updated.")
+class UpdateContactSuccess:
+    contact: Contact = strawberry.field(description="The contact as now stored, with its new version.")
+
+
+@strawberry.type(description="The contact was removed.")
+class RemoveContactSuccess:
+    removed_contact_id: strawberry.ID = strawberry.field(description="The id the contact had.")
+    customer: Customer = strawberry.field(description="The customer it belonged to.")
+
+
+AddContactPayload = Annotated[
+    AddContactSuccess | InvalidInputError | NotFoundError,
+    strawberry.union("AddContactPayload", description="The new contact, or why nothing was added."),
+]
+UpdateContactPayload = Annotated[
+    UpdateContactSuccess | InvalidInputError | NotFoundError | VersionConflictError,
+    strawberry.union("UpdateContactPayload", description="The updated contact, or why nothing changed."),
+]
+RemoveContactPayload = Annotated[
+    RemoveContactSuccess | NotFoundError,
+    strawberry.union("RemoveContactPayload", description="What was removed, or why nothing was."),
+]
 RecordActivityPayload = Annotated[
     RecordActivitySuccess | InvalidInputError,
     strawberry.union("RecordActivityPayload", description="recordActivity's result or why nothing was recorded."),
@@ -225,5 +254,52 @@ class Mutation:
                 _raw(customer_id, "Customer", "customerId"),
             )
             return AssociateActivitySuccess(activity=Activity.from_domain(activity), customer=Customer.from_domain(customer))
+
+        return await _guard(info, work())
+
+    @strawberry.mutation(description="Add a contact to a customer (\"Add main/additional contact\"). The caller becomes its owner.")
+    async def add_contact(
+        self,
+        info: Info,
+        customer_id: Annotated[strawberry.ID, strawberry.argument(description="The customer.")],
+        input: Annotated[ContactInput, strawberry.argument(description="The contact.")],
+    ) -> AddContactPayload:
+        async def work():
+            ctx = info.context
+            raw = _raw(customer_id, "Customer", "customerId")
+            contact, customer = await contacts.add_contact(ctx.runtime, ctx.actor, raw, input.to_draft())
+            return AddContactSuccess(contact=Contact.from_domain(contact), customer=Customer.from_domain(customer))
+
+        return await _guard(info, work())
+
+    @strawberry.mutation(
+        description="Edit a contact, or move it between MAIN and ADDITIONAL by sending `role`. Send the version you read; "
+        "a stale one is VERSION_CONFLICT and nothing is overwritten. Fields left out keep their values."
+    )
+    async def update_contact(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The contact.")],
+        expected_version: Annotated[int, strawberry.argument(description="The `version` you read.")],
+        input: Annotated[ContactInput, strawberry.argument(description="The fields to change.")],
+    ) -> UpdateContactPayload:
+        async def work():
+            ctx = info.context
+            contact = await contacts.update_contact(
+                ctx.runtime, ctx.actor, _raw(id, "Contact", "id"), expected_version, input.to_draft()
+            )
+            return UpdateContactSuccess(contact=Contact.from_domain(contact))
+
+        return await _guard(info, work())
+
+    @strawberry.mutation(description="Remove a contact from its customer.")
+    async def remove_contact(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The contact.")]
+    ) -> RemoveContactPayload:
+        async def work():
+            ctx = info.context
+            contact = await contacts.remove_contact(ctx.runtime, ctx.actor, _raw(id, "Contact", "id"))
+            customer = await ctx.customers.load(contact.customer_id)
+            return RemoveContactSuccess(removed_contact_id=id, customer=Customer.from_domain(customer))
 
         return await _guard(info, work())

@@ -10,8 +10,10 @@ from strawberry.types import Info
 from ..usecases import queries
 from .errors import not_found, to_graphql_error
 from .ids import cursor_in, from_global_id, raw_id_of
+from .inputs import ContactFilter, ContactOrder
 from .types import (
     Activity,
+    Contact,
     Connection,
     Customer,
     Node,
@@ -39,6 +41,9 @@ class Query:
         if type_name == "Activity":
             a = await ctx.activities.load(raw)
             return Activity.from_domain(a) if a else None
+        if type_name == "Contact":
+            (c,) = await ctx.runtime.store.get_contacts([raw])
+            return Contact.from_domain(c) if c else None
         e = await ctx.entries.load(raw)
         return OpenListEntry.from_domain(e) if e else None
 
@@ -108,3 +113,32 @@ class Query:
         agent = str(agent_id) if agent_id is not None else None
         page = await paged(info.context, queries.open_list(info.context.runtime, agent, first, cursor_in(after)))
         return connection(page, OpenListEntry.from_domain)
+
+    @strawberry.field(description="A contact by id; null when there is none.")
+    async def contact(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The contact's id.")]) -> Contact | None:
+        raw = raw_id_of(id, "Contact")
+        (c,) = await info.context.runtime.store.get_contacts([raw]) if raw else (None,)
+        return Contact.from_domain(c) if c else None
+
+    @strawberry.field(
+        description="The contact directory: every customer's contacts. Search (optionally only in chosen attributes), "
+        "filter, and sort by any column, alphabetically as a reader of the request's language expects."
+    )
+    async def contacts(
+        self,
+        info: Info,
+        filter: Annotated[ContactFilter | None, strawberry.argument(description="Which contacts.")] = None,
+        order_by: Annotated[ContactOrder | None, strawberry.argument(description="Sort order; by last name when left out.")] = None,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+    ) -> Connection[Contact]:
+        ctx = info.context
+        filter = filter or ContactFilter()
+        customer = None
+        if filter.customer_id is not None:
+            customer = raw_id_of(filter.customer_id, "Customer")
+            if customer is None:
+                raise to_graphql_error(not_found("customer", filter.customer_id, "filter.customerId"), ctx)
+        query = filter.to_query(customer, order_by, ctx.locale)
+        page = await paged(ctx, queries.contacts(ctx.runtime, query, first, cursor_in(after)))
+        return connection(page, Contact.from_domain)

@@ -8,9 +8,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
-from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -19,7 +18,9 @@ from strawberry.types import Info
 from ..domain import records
 from ..domain.errors import UserError as DomainUserError
 from ..domain.display_name import customer_display_name, entry_display_name
+from ..domain.contact_directory import ContactQuery, ContactSort
 from ..storage import Page
+from ..usecases import contacts as contact_usecases
 from ..usecases import queries
 from .ids import cursor_in, cursor_out, raw_id_of, to_global_id
 
@@ -78,6 +79,14 @@ def page_info(page: Page) -> PageInfo:
         has_previous_page=page.has_previous_page,
         start_cursor=cursor_out(items[0][0]) if items else None,
         end_cursor=cursor_out(items[-1][0]) if items else None,
+    )
+
+
+@strawberry.enum(description="What a contact is for.")
+class ContactRole(enum.Enum):
+    MAIN = strawberry.enum_value("MAIN", description="Automatically gets a copy of messages meant for the customer.")
+    ADDITIONAL = strawberry.enum_value(
+        "ADDITIONAL", description="Optional recipient of notifications and discussion posts on a request."
     )
 
 
@@ -147,6 +156,38 @@ class Customer(Node):
         page = await paged(ctx, queries.activities(ctx.runtime, self.record.id, None, first, cursor_in(after)))
         return connection(page, Activity.from_domain)
 
+    @strawberry.field(description="This customer's contacts: MAIN first, then ADDITIONAL, each alphabetically in the reader's language.")
+    async def contacts(
+        self,
+        info: Info,
+        role: Annotated[
+            ContactRole | None, strawberry.argument(description="Only MAIN or only ADDITIONAL contacts.")
+        ] = None,
+        first: Annotated[int | None, strawberry.argument(description="Page size (default and maximum are settings).")] = None,
+        after: Annotated[str | None, strawberry.argument(description="Cursor to continue after.")] = None,
+    ) -> Connection[Contact]:
+        ctx: Context = info.context
+        query = ContactQuery(
+            customer_id=self.record.id,
+            role=records.ContactRole(role.value) if role else None,
+            order=ContactSort.ROLE,
+            locale=ctx.locale,
+        )
+        page = await paged(ctx, queries.contacts(ctx.runtime, query, first, cursor_in(after)))
+        return connection(page, Contact.from_domain)
+
+    @strawberry.field(
+        description="Who automatically gets a copy of a message meant for this customer: its MAIN contacts that have an email address."
+    )
+    async def message_recipients(self, info: Info) -> list[Contact]:
+        found = await contact_usecases.message_recipients(info.context.runtime, self.record.id, info.context.locale)
+        return [Contact.from_domain(c) for c in found]
+
+    @strawberry.field(description="Who gets payment reminders: this customer's reminder contacts that have an email address.")
+    async def reminder_recipients(self, info: Info) -> list[Contact]:
+        found = await contact_usecases.reminder_recipients(info.context.runtime, self.record.id, info.context.locale)
+        return [Contact.from_domain(c) for c in found]
+
     @classmethod
     def from_domain(cls, c: records.Customer) -> Customer:
         return cls(
@@ -171,6 +212,88 @@ class Customer(Node):
             else None,
             external_id=c.external_id,
             attributes=[Attribute(key=a.key, value=a.value) for a in c.attributes],
+            record=c,
+        )
+
+
+# --- contacts --------------------------------------------------------------------------
+
+
+@strawberry.enum(description="Why something about a contact needs attention.")
+class ContactWarningCode(enum.Enum):
+    MISSING_EMAIL = strawberry.enum_value(
+        "MISSING_EMAIL", description="No email address: nobody can communicate with the contact; it receives nothing."
+    )
+
+
+@strawberry.type(description="Something about a contact that needs attention; the contact is saved all the same.")
+class ContactWarning:
+    code: ContactWarningCode = strawberry.field(description="Stable code.")
+    message: str = strawberry.field(description="For people, in the request's language.")
+    field: str | None = strawberry.field(description="The contact field it concerns.")
+
+
+@strawberry.type(description="A person at a customer (often an organisation).")
+class Contact(Node):
+    version: int = strawberry.field(description="Incremented on every change; send it as `expectedVersion` when updating.")
+    created_at: datetime = strawberry.field(description="When the contact was created (UTC).")
+    updated_at: datetime = strawberry.field(description="When it last changed (UTC).")
+    owner: str | None = strawberry.field(description="Who created the contact (its owner); set from the caller, never from input.")
+    role: ContactRole = strawberry.field(description="MAIN or ADDITIONAL.")
+    salutation: str | None = strawberry.field(description="How to address the person, e.g. 'Mr', 'Frau', 'Vážená paní'.")
+    first_name: str | None = strawberry.field(description="Given name.")
+    last_name: str | None = strawberry.field(description="Family name.")
+    title: str | None = strawberry.field(description="Academic title, e.g. 'Ing.', 'Mgr.', 'Dr.'.")
+    email: str | None = strawberry.field(description="Email address as entered; required before anyone can communicate with the contact.")
+    phone: str | None = strawberry.field(description="Phone number as entered.")
+    e164_phone: str | None = strawberry.field(description="The phone in E.164.")
+    reminder_contact: bool = strawberry.field(
+        description="Receives payment reminders (when the organisation sends them), if it has an email address."
+    )
+    can_communicate: bool = strawberry.field(description="False without an email address: see `warnings`.")
+    record: strawberry.Private[records.Contact]
+
+    @strawberry.field(description="Title, first and last name as one line, e.g. 'Ing. Jana Nováková'; else the email or phone.")
+    def display_name(self, info: Info) -> str:
+        c = self.record
+        name = " ".join(x for x in (c.title, c.first_name, c.last_name) if x)
+        return name or (c.email.address if c.email else None) or (c.phone.number if c.phone else "") or info.context.t(
+            "unknown_customer"
+        )
+
+    @strawberry.field(description="What needs attention, e.g. MISSING_EMAIL; empty when nothing does.")
+    def warnings(self, info: Info) -> list[ContactWarning]:
+        if self.record.can_communicate:
+            return []
+        return [
+            ContactWarning(
+                code=ContactWarningCode.MISSING_EMAIL, message=info.context.t("contact_missing_email"), field="email"
+            )
+        ]
+
+    @strawberry.field(description="The customer this contact belongs to.")
+    async def customer(self, info: Info) -> Customer:
+        c = await info.context.customers.load(self.record.customer_id)
+        return Customer.from_domain(c)
+
+    @classmethod
+    def from_domain(cls, c: records.Contact) -> Contact:
+        return cls(
+            id=strawberry.ID(to_global_id("Contact", c.id)),
+            version=c.version,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            owner=c.created_by,
+            role=ContactRole(c.role.value),
+            salutation=c.salutation,
+            first_name=c.first_name,
+            last_name=c.last_name,
+            title=c.title,
+            email=c.email.address if c.email else None,
+            phone=c.phone.number if c.phone else None,
+            e164_phone=c.phone.e164 if c.phone else None,
+            reminder_contact=c.reminder_contact,
+            can_communicate=c.can_communicate,
             record=c,
         )
 
@@ -358,5 +481,5 @@ class OpenListEntry(Node):
         )
 
 
-NODE_TYPES = {"Customer": Customer, "Activity": Activity, "OpenListEntry": OpenListEntry}
+NODE_TYPES = {"Customer": Customer, "Activity": Activity, "OpenListEntry": OpenListEntry, "Contact": Contact}
 __all__ = ["NODE_TYPES", "raw_id_of"]

@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from ..domain.errors import UserError
-from ..domain.records import Activity, Customer
+from ..domain.contact_directory import ContactQuery
+from ..domain.records import Activity, Contact, Customer
 from ..domain.search import query_tokens
 from ..runtime import Runtime
 from ..storage import InvalidCursor, Page
@@ -47,3 +48,9 @@ async def activities(
 async def open_list(rt: Runtime, agent_id: str | None, first: int | None, after: str | None):
     n = page_size(rt, first)
     return await _paged(lambda: rt.store.list_open_list_entries(agent_id=agent_id, first=n, after=after))
+
+
+async def contacts(rt: Runtime, query: ContactQuery, first: int | None, after: str | None) -> Page[Contact]:
+    """The contact directory (and a customer's contacts tab, with `query.customer_id`)."""
+    n = page_size(rt, first)
+    return await _paged(lambda: rt.store.search_contacts(query, first=n, after=after))

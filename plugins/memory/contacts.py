@@ -1,0 +1,217 @@
+"""The memory store's contact tables: records, per-attribute search terms, filter sets, and
+sort indexes built on first use per (column, language) and kept current on every write."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+
+from service.domain.contact_directory import (
+    ContactField,
+    ContactQuery,
+    ContactSort,
+    contact_sort_key,
+    contact_terms,
+)
+from service.domain.display_name import customer_display_name
+from service.domain.records import Contact, ContactRole, Customer
+from service.storage import DuplicateId, InvalidCursor, Page, RecordNotFound, StaleVersion
+
+from .index import SortedIndex, take
+
+#: Below this share of all contacts, the matches are sorted directly; above it, the sort
+#: index is walked and filtered. Both avoid sorting every contact.
+_SORT_MATCHES_BELOW = 1 / 16
+
+
+class _SortIndex:
+    def __init__(self) -> None:
+        self.order: SortedIndex[tuple[str, str]] = SortedIndex()
+        self.key_of: dict[str, str] = {}
+
+    def add(self, contact_id: str, key: str) -> None:
+        self.key_of[contact_id] = key
+        self.order.add((key, contact_id))
+
+    def discard(self, contact_id: str) -> None:
+        key = self.key_of.pop(contact_id, None)
+        if key is not None:
+            self.order.discard((key, contact_id))
+
+
+class ContactTables:
+    """Mixed into MemoryStore; expects `self._customers: dict[str, Customer]`."""
+
+    _customers: dict[str, Customer]
+
+    def _init_contacts(self) -> None:
+        self._contacts: dict[str, Contact] = {}
+        self._contact_terms: dict[str, dict[ContactField, set[str]]] = {}
+        self._cterm_ids: dict[ContactField, dict[str, set[str]]] = {f: defaultdict(set) for f in ContactField}
+        self._cterms: dict[ContactField, SortedIndex[str]] = {f: SortedIndex() for f in ContactField}
+        self._by_customer_contacts: dict[str, set[str]] = defaultdict(set)
+        self._by_role: dict[ContactRole, set[str]] = {r: set() for r in ContactRole}
+        self._by_reminder: dict[bool, set[str]] = {True: set(), False: set()}
+        self._by_communicate: dict[bool, set[str]] = {True: set(), False: set()}
+        self._sort_indexes: dict[tuple[ContactSort, str], _SortIndex] = {}
+
+    # indexing ----------------------------------------------------------------------------
+    def _customer_name(self, customer_id: str) -> str | None:
+        customer = self._customers.get(customer_id)
+        return customer_display_name(customer) if customer else None
+
+    def _index_contact(self, c: Contact) -> None:
+        terms = contact_terms(c)
+        self._contact_terms[c.id] = terms
+        for field, field_terms in terms.items():
+            ids_by_term = self._cterm_ids[field]
+            for term in field_terms:
+                ids = ids_by_term[term]
+                if not ids:
+                    self._cterms[field].add(term)
+                ids.add(c.id)
+        self._by_customer_contacts[c.customer_id].add(c.id)
+        self._by_role[c.role].add(c.id)
+        self._by_reminder[c.reminder_contact].add(c.id)
+        self._by_communicate[c.can_communicate].add(c.id)
+        name = self._customer_name(c.customer_id)
+        for (order, locale), index in self._sort_indexes.items():
+            index.add(c.id, contact_sort_key(c, name, order, locale))
+
+    def _unindex_contact(self, c: Contact) -> None:
+        for field, field_terms in self._contact_terms.pop(c.id).items():
+            ids_by_term = self._cterm_ids[field]
+            for term in field_terms:
+                ids = ids_by_term[term]
+                ids.discard(c.id)
+                if not ids:
+                    del ids_by_term[term]
+                    self._cterms[field].discard(term)
+        self._by_customer_contacts[c.customer_id].discard(c.id)
+        self._by_role[c.role].discard(c.id)
+        self._by_reminder[c.reminder_contact].discard(c.id)
+        self._by_communicate[c.can_communicate].discard(c.id)
+        for index in self._sort_indexes.values():
+            index.discard(c.id)
+
+    def _customer_renamed(self, customer_id: str) -> None:
+        """A customer's display name changed: re-key its contacts in CUSTOMER orders."""
+        name = self._customer_name(customer_id)
+        for (order, locale), index in self._sort_indexes.items():
+            if order is ContactSort.CUSTOMER:
+                for contact_id in self._by_customer_contacts.get(customer_id, ()):
+                    index.discard(contact_id)
+                    index.add(contact_id, contact_sort_key(self._contacts[contact_id], name, order, locale))
+
+    def _sort_index(self, order: ContactSort, locale: str) -> _SortIndex:
+        index = self._sort_indexes.get((order, locale))
+        if index is None:
+            # Built once per column and language, then kept current by every write.
+            index = _SortIndex()
+            keys = [
+                (contact_sort_key(c, self._customer_name(c.customer_id), order, locale), c.id)
+                for c in self._contacts.values()
+            ]
+            keys.sort()
+            index.order = SortedIndex.from_sorted(keys)
+            index.key_of = {cid: key for key, cid in keys}
+            self._sort_indexes[(order, locale)] = index
+        return index
+
+    # records -----------------------------------------------------------------------------
+    async def insert_contact(self, contact: Contact) -> None:
+        if contact.id in self._contacts:
+            raise DuplicateId(contact.id)
+        self._contacts[contact.id] = contact
+        self._index_contact(contact)
+
+    async def get_contacts(self, ids: Sequence[str]) -> list[Contact | None]:
+        return [self._contacts.get(i) for i in ids]
+
+    async def update_contact(self, contact: Contact, expected_version: int) -> None:
+        current = self._contacts.get(contact.id)
+        if current is None:
+            raise RecordNotFound(contact.id)
+        if current.version != expected_version:
+            raise StaleVersion(current.version)
+        self._unindex_contact(current)
+        self._contacts[contact.id] = contact
+        self._index_contact(contact)
+
+    async def delete_contact(self, contact_id: str) -> None:
+        current = self._contacts.get(contact_id)
+        if current is None:
+            raise RecordNotFound(contact_id)
+        self._unindex_contact(current)
+        del self._contacts[contact_id]
+
+    # the directory -----------------------------------------------------------------------
+    def _contact_ids_with_prefix(self, field: ContactField, token: str) -> set[str]:
+        out: set[str] = set()
+        ids_by_term = self._cterm_ids[field]
+        for term in self._cterms[field].iter_from(token):
+            if not term.startswith(token):
+                break
+            out |= ids_by_term[term]
+        return out
+
+    def _matching_ids(self, q: ContactQuery) -> set[str] | None:
+        """The ids every filter admits, or None for "every contact" (no filter given)."""
+        sets: list[set[str]] = []
+        if q.customer_id is not None:
+            sets.append(self._by_customer_contacts.get(q.customer_id, set()))
+        if q.role is not None:
+            sets.append(self._by_role[q.role])
+        if q.reminder_contact is not None:
+            sets.append(self._by_reminder[q.reminder_contact])
+        if q.can_communicate is not None:
+            sets.append(self._by_communicate[q.can_communicate])
+        fields = q.search_in or frozenset(ContactField)
+        for token in sorted(set(q.tokens), key=len, reverse=True):
+            found: set[str] = set()
+            for field in fields:
+                found |= self._contact_ids_with_prefix(field, token)
+            sets.append(found)
+        if not sets:
+            return None
+        sets.sort(key=len)
+        result = set(sets[0])
+        for other in sets[1:]:
+            result &= other
+            if not result:
+                break
+        return result
+
+    def _cursor(self, q: ContactQuery, key: tuple[str, str]) -> str:
+        return json.dumps([q.order.value, q.descending, q.sort_locale, key[0], key[1]])
+
+    def _after(self, q: ContactQuery, cursor: str | None) -> tuple[str, str] | None:
+        if cursor is None:
+            return None
+        try:
+            order, descending, locale, key, cid = json.loads(cursor)
+        except (ValueError, TypeError) as exc:
+            raise InvalidCursor(cursor) from exc
+        if (order, descending, locale) != (q.order.value, q.descending, q.sort_locale) or not (
+            isinstance(key, str) and isinstance(cid, str)
+        ):
+            raise InvalidCursor(cursor)  # a cursor from another ordering of the list
+        return key, cid
+
+    async def search_contacts(self, query: ContactQuery, *, first: int, after: str | None) -> Page[Contact]:
+        after_key = self._after(query, after)
+        ids = self._matching_ids(query)
+        index = self._sort_index(query.order, query.sort_locale)
+        total = len(self._contacts) if ids is None else len(ids)
+        if ids is None:
+            keys, more = take(index.order.iter_after(after_key, descending=query.descending), first)
+        elif len(ids) <= len(self._contacts) * _SORT_MATCHES_BELOW:
+            found = sorted((index.key_of[i], i) for i in ids)
+            keys, more = take(SortedIndex.from_sorted(found).iter_after(after_key, descending=query.descending), first)
+        else:
+            keys, more = take(
+                index.order.iter_after(after_key, descending=query.descending), first, lambda k: k[1] in ids
+            )
+        items = [(self._cursor(query, k), self._contacts[k[1]]) for k in keys]
+        return Page(items, total, more, after is not None)
