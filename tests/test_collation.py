@@ -170,6 +170,29 @@ def test_normalisation_forms_get_the_same_key(locale):
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+def test_marks_without_a_composed_form_are_accents(locale):
+    # "q" + acute has no precomposed character, so it stays a letter and a combining mark
+    ordered = ["q", "q\u0301", "Q\u0301", "qa", "Q\u0301a"]
+    for shuffled in shuffles(ordered):
+        assert by_key(shuffled, locale) == ordered
+    # stacked accents (Vietnamese) are still accents of their letter
+    ordered = ["Nguyen", "Nguyễn", "Nguyenova"]
+    for shuffled in shuffles(ordered):
+        assert by_key(shuffled, locale) == ordered
+
+
+def primary(text, locale):
+    return sort_key(text, locale).split("\x01")[0]
+
+
+def test_a_tailored_letter_with_more_accents_is_still_that_letter():
+    assert primary("Ǻse", "nb") == primary("Åse", "nb") == primary("Aase", "nb")
+    assert primary("Ǻse", "en") == primary("Ase", "en")
+    assert primary("Ẑák", "cs") == primary("Zak", "cs")  # z circumflex is no ž
+    assert primary("Ố", "sk") == primary("Ô", "sk") != primary("O", "sk")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 def test_blank_sorts_last(locale):
     names = ["Zeman", None, "", "Adam", "   ", "\t\n", "\u200b", "Žák", "Ωmega"]
     result = by_key(names, locale)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import phonenumbers
 import pytest
 
 from service.domain.normalize import (
@@ -234,3 +235,14 @@ def test_fold_result_has_no_combining_marks():
 )
 def test_search_tokens(text, expected):
     assert search_tokens(text) == expected
+
+
+@pytest.mark.parametrize(
+    "e164, national",
+    [("+420601123456", "601123456"), ("+12025550123", "2025550123"), ("+4722123456", "22123456"), ("+381111234567", "111234567")],
+)
+def test_national_digits_strip_the_country_calling_code(e164, national):
+    from service.domain.normalize import national_digits
+
+    assert national_digits(e164) == national
+    assert national_digits(e164) == str(phonenumbers.parse(e164).national_number)

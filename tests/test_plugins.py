@@ -208,3 +208,22 @@ def test_a_failed_customer_insert_puts_the_entry_back_on_the_open_list():
         assert body["errors"][0]["extensions"]["code"] == "INTERNAL_ERROR"
         entries = client("{ openList { edges { node { id status } } } }")["openList"]["edges"]
         assert [(e["node"]["id"], e["node"]["status"]) for e in entries] == [(entry_id, "OPEN")]
+
+
+def test_contact_changes_reach_event_observers():
+    recorder = Recorder()
+    for client in make_client(plugins=[recorder]):
+        customer = client('mutation { createCustomer(input: {organizationName: "ACME"}) { ... on CreateCustomerSuccess { customer { id } } } }')
+        customer_id = customer["createCustomer"]["customer"]["id"]
+        added = client(
+            'mutation($c: ID!) { addContact(customerId: $c, input: {lastName: "Nová", role: ADDITIONAL}) { ... on AddContactSuccess { contact { id } } } }',
+            {"c": customer_id},
+        )
+        contact_id = added["addContact"]["contact"]["id"]
+        client('mutation($id: ID!) { updateContact(id: $id, expectedVersion: 1, input: {role: MAIN}) { __typename } }', {"id": contact_id})
+        client('mutation($id: ID!) { removeContact(id: $id) { __typename } }', {"id": contact_id})
+    assert [c for c in recorder.calls if isinstance(c, str) and c.startswith("Contact")] == [
+        "ContactAdded",
+        "ContactChanged",
+        "ContactRemoved",
+    ]

@@ -75,9 +75,10 @@ class ContactTables:
         self._by_role[c.role].add(c.id)
         self._by_reminder[c.reminder_contact].add(c.id)
         self._by_communicate[c.can_communicate].add(c.id)
-        name = self._customer_name(c.customer_id)
-        for (order, locale), index in self._sort_indexes.items():
-            index.add(c.id, contact_sort_key(c, name, order, locale))
+        if self._sort_indexes:
+            name = self._customer_name(c.customer_id)
+            for (order, locale), index in self._sort_indexes.items():
+                index.add(c.id, contact_sort_key(c, name, order, locale))
 
     def _unindex_contact(self, c: Contact) -> None:
         for field, field_terms in self._contact_terms.pop(c.id).items():

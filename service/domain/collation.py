@@ -49,11 +49,10 @@ Simplifications against CLDR/ICU, on purpose:
   order right). The marks of other scripts (Indic vowel signs, Hebrew points, Arabic
   harakat) sort as letters, by code point. Latin letters that no table lists (ŋ, ə, ...) come
   after the locale's whole alphabet, by code point.
-- Contractions are matched contiguously on the NFKD text ("c" + caron), not with UCA's
-  discontiguous matching; a pair of letters is not a digraph when its second letter carries an
-  accent. Serbian "dž" is always the digraph, also in words like "nadživeti" (ICU does the
-  same).
-- NFKD is applied first, so compatibility characters (ligatures "ﬁ", full-width letters,
+- Digraphs are matched contiguously on the NFKC text, not with UCA's discontiguous
+  matching; a pair of letters is not a digraph when one of them carries an accent. Serbian
+  "dž" is always the digraph, also in words like "nadživeti" (ICU does the same).
+- NFKC is applied first, so compatibility characters (ligatures "ﬁ", full-width letters,
   "ǅ", superscripts, "™") sort as their decomposition and are not told apart from it.
 - No identical level: texts that differ only in normalisation or in the variant of an
   ignorable character get equal keys.
@@ -76,6 +75,7 @@ and recomputes on a change.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -174,20 +174,28 @@ def _mark_weight(mark: str) -> str:
 
 
 # The combining marks that attach to the letter before them as its accents: the
-# general-purpose combining blocks (Latin, Greek and Cyrillic accents after NFKD) and the
-# variation selectors. The marks of other scripts (Indic vowel signs, Hebrew points, ...) are
-# rather letters of their own there, and sort as other letters do, by code point.
+# general-purpose combining blocks (Latin, Greek and Cyrillic accents) and the variation
+# selectors. The marks of other scripts (Indic vowel signs, Hebrew points, ...) are rather
+# letters of their own there, and sort as other letters do, by code point.
 _MARKS = (
     "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe00-\ufe0f\ufe20-\ufe2f"
     "\U000e0100-\U000e01ef"
 )
-_MARK_RUN = re.compile(f"[{_MARKS}]+")
-# Cyrillic letters whose decomposition would make them an accented "и", "у", "і", but which
-# are letters of their own in every language that uses them.
-_KEEP_COMPOSED = {"и\u0306": "й", "И\u0306": "Й", "у\u0306": "ў", "У\u0306": "Ў",
-                  "і\u0308": "ї", "І\u0308": "Ї"}
-_KEEP_COMPOSED_RE = re.compile("|".join(_KEEP_COMPOSED))
-_WHITESPACE = re.compile(r"\s+")
+_IS_MARKS = re.compile(f"[{_MARKS}]+").fullmatch
+# Cyrillic letters that decompose to an accented "и", "у", "і", but are letters of their own
+# in every language that uses them.
+_KEEP_COMPOSED = frozenset("йЙўЎїЇ")
+# In a level's weights (intermediate only): "the weights after me belong to the collation
+# element before me", for combining marks that NFKC could not compose with their letter.
+_ATTACH = "\x02"
+# Noncharacters, which interchanged text never contains (and that we delete if it does),
+# stand in for the digraphs while a key is made.
+_PLACEHOLDERS = tuple(map(chr, range(0xFDD0, 0xFDF0)))
+_NONCHARACTERS = re.compile("[\ufdd0-\ufdef]")
+# In the all-levels table: a slot of an ignorable character, and the mark of a character
+# whose weights do not fit one character per level.
+_NOTHING = "\x00"
+_MISFIT = "\x03\x03\x03"
 
 # ---------------------------------------------------------------------------------------
 # Tailorings
@@ -247,15 +255,36 @@ _TAILORINGS: dict[str, tuple[tuple[str, ...], dict[str, tuple[_Spec, ...]]]] = {
 }
 
 
-class _Collator:
-    """The tables of one locale, and a memo of the weights of every token seen so far."""
+class _Table(dict):
+    """code point -> weights, as str.translate reads them: of one level, or of all three (one
+    character each). Filled on first sight of a character, up to a limit: text of a million
+    different characters does not get a million cached entries."""
 
-    _MEMO_LIMIT = 200_000  # distinct tokens; beyond it weights are computed every time
+    LIMIT = 50_000
+
+    def __init__(self, collator: _Collator, level: int) -> None:
+        super().__init__()
+        self._collator = collator
+        self._level = level
+
+    def __missing__(self, code_point: int) -> str:
+        return self._collator.learn(code_point)[self._level]
+
+
+class _Collator:
+    """The tables of one locale.
+
+    A key is made in a few C-speed string operations: NFKC; a regular expression that
+    replaces the digraphs by placeholder characters; one str.translate from characters to
+    the weights of all levels at once, which slicing takes apart; for the few characters whose
+    weights are not one character per level (ß = ss, a mark NFKC could not compose with its
+    letter, ...), one str.translate per level instead.
+    """
 
     def __init__(self, alphabet: tuple[str, ...], variants: dict[str, tuple[_Spec, ...]]):
-        nfd = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
+        nfd, nfc = (lambda s, f=f: unicodedata.normalize(f, s) for f in ("NFD", "NFC"))
         primary = {nfd(letter): chr(_P_LATIN + i) for i, letter in enumerate(alphabet)}
-        # head (lower case, NFD) -> ((primary, intrinsic secondary, is variant), ...)
+        # lower case, NFD -> its collation elements: (primary, intrinsic secondary, is variant)
         elements: dict[str, tuple[tuple[str, str, bool], ...]] = {}
         for text, specs in {**_ROOT_VARIANTS, **variants}.items():
             elements[nfd(text)] = tuple(
@@ -264,81 +293,88 @@ class _Collator:
             )
         for letter, weight in primary.items():  # a letter of the alphabet beats a variant
             elements[letter] = ((weight, "", False),)
-        self._elements = elements
+        # Letters, alone or with their accents ("č"), are found by learn(); digraphs are
+        # replaced by placeholders first.
+        self._elements = {k: v for k, v in elements.items() if len(nfc(k)) == 1}
+        self._longest = max(map(len, self._elements))
+        self.levels = (_Table(self, 0), _Table(self, 1), _Table(self, 2))
+        self.all_levels = _Table(self, 3)
 
-        # Contractions, longest first. A digraph ("ch", "lj", "aa") is not one when its last
-        # letter carries an accent of its own; a letter with its accent ("c" + caron) may
-        # carry more accents.
-        contractions = sorted((k for k in elements if len(k) > 1), key=len, reverse=True)
-        digraphs = [re.escape(k) for k in contractions if not _MARK_RUN.match(k[-1])]
-        accented = [re.escape(k) for k in contractions if _MARK_RUN.match(k[-1])]
-        head = "|".join(
-            ([f"(?:{'|'.join(digraphs)})(?![{_MARKS}])"] if digraphs else []) + accented
-        )
-        self._head = re.compile(head, re.IGNORECASE) if head else None
-        # A token: a contraction or one character, with the marks that follow it; or marks
-        # with nothing to attach to.
-        self._tokens = re.compile(
-            f"(?:{head + '|' if head else ''}[^{_MARKS}])[{_MARKS}]*|[{_MARKS}]+",
-            re.IGNORECASE | re.DOTALL,
-        ).findall
-        self._primary: dict[str, str] = {}
-        self._secondary: dict[str, str] = {}
-        self._tertiary: dict[str, str] = {}
+        # Digraphs ("ch", "lj", "dž", nb "aa") in every mix of case. One whose last letter
+        # carries an accent of its own is no digraph.
+        placeholders = iter(_PLACEHOLDERS)
+        digraphs: dict[str, str] = {}
+        for key, specs in elements.items():
+            if len(nfc(key)) < 2:
+                continue
+            for form in map("".join, itertools.product(*((c, c.upper()) for c in nfc(key)))):
+                placeholder = next(placeholders)
+                self._enter(ord(placeholder), _weights(specs, form, ""))
+                digraphs[form] = placeholder
+        if digraphs:
+            pattern = "|".join(
+                re.escape(d) + ("" if len(nfd(d[-1])) > 1 else f"(?![{_MARKS}])")
+                for d in sorted(digraphs, key=len, reverse=True)
+            )
+            replace = re.compile(pattern).sub
+            self.digraphs = lambda text: replace(lambda m: digraphs[m.group()], text)
+        else:
+            self.digraphs = None
 
-    # -- keys ------------------------------------------------------------------------------
+    def learn(self, code_point: int) -> tuple[str, str, str, str]:
+        """The weights of a character no table names yet: primary, secondary, tertiary and
+        all three in one. Entered into the tables while they have room."""
+        char = chr(code_point)
+        if _IS_MARKS(char):  # a mark NFKC could not compose with the letter before it
+            weights = ("", _ATTACH + _mark_weight(char), "")
+        else:
+            decomposed = char if char in _KEEP_COMPOSED else unicodedata.normalize("NFD", char)
+            if len(decomposed) > 1 and not _IS_MARKS(decomposed[1:]):
+                decomposed = char  # Hangul syllables and the like: keep whole
+            lower = decomposed.lower()
+            # The longest letter of the table the character starts with ("å" in nb "ǻ"), or
+            # none: the base letter then sorts as a character of no table.
+            for n in range(min(len(lower), self._longest), 0, -1):
+                specs = self._elements.get(lower[:n])
+                if specs is not None:
+                    break
+            else:
+                n, specs = 1, _character(decomposed[0])
+            weights = _weights(specs, decomposed[:n], decomposed[n:])
+        if len(self.all_levels) < _Table.LIMIT:
+            return self._enter(code_point, weights)
+        return (*weights, _all_levels(weights))
 
-    def key(self, text: str) -> str:
-        tokens = self._tokens(text)
-        p, s, t = self._primary, self._secondary, self._tertiary
-        try:
-            primary = "".join(map(p.__getitem__, tokens))
-        except KeyError:
-            p, s, t = self._learn(tokens)
-            primary = "".join(map(p.__getitem__, tokens))
-        if not primary:
-            return _BLANK  # only invisible characters
-        secondary = "".join(map(s.__getitem__, tokens)).rstrip(_S_COMMON)
-        tertiary = "".join(map(t.__getitem__, tokens)).rstrip(_T_LOWER)
-        return (primary + _SEP + secondary + _SEP + tertiary).rstrip(_SEP)
+    def _enter(self, code_point: int, weights: tuple[str, str, str]) -> tuple[str, ...]:
+        entry = (*weights, _all_levels(weights))
+        for table, weight in zip((*self.levels, self.all_levels), entry):
+            dict.__setitem__(table, code_point, weight)
+        return entry
 
-    def _learn(self, tokens: list[str]) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-        """Weights of the tokens not in the memo: into the memo if it has room, else into
-        dictionaries of their own (which also hold the ones already known)."""
-        p, s, t = self._primary, self._secondary, self._tertiary
-        if len(p) >= self._MEMO_LIMIT:
-            p, s, t = {}, {}, {}
-        for token in tokens:
-            if token not in p:
-                elements = self._weigh(token)
-                # Tertiary and secondary first: a concurrent key() checks the primary memo.
-                t[token] = "".join(e[2] for e in elements)
-                s[token] = "".join(e[1] for e in elements)
-                p[token] = "".join(e[0] for e in elements)
-        return p, s, t
 
-    # -- one token -------------------------------------------------------------------------
+def _all_levels(weights: tuple[str, str, str]) -> str:
+    if not any(weights):
+        return _NOTHING * 3  # ignorable
+    if all(len(w) == 1 for w in weights):
+        return "".join(weights)
+    return _MISFIT
 
-    def _weigh(self, token: str) -> list[tuple[str, str, str]]:
-        """The collation elements of one token, each as (primary, secondary, tertiary)."""
-        match = self._head.match(token) if self._head else None
-        head = match.group() if match else token[0]
-        marks = token[len(head):]
-        lower = head.lower()
-        specs = self._elements.get(lower)
-        if specs is None:
-            specs = _character(head)
-            if not specs:
-                return []  # ignorable (control and format characters)
-        bases = [c for c in head if not _MARK_RUN.match(c)]
-        upper = [c != c.lower() for c in bases]
-        elements = []
-        trailing = "".join(map(_mark_weight, marks))
-        for i, (primary, secondary, variant) in enumerate(specs):
-            if i == len(specs) - 1:
-                secondary += trailing
-            elements.append((primary, secondary or _S_COMMON, _tertiary(upper, variant)))
-        return elements
+
+def _weights(specs: tuple[tuple[str, str, bool], ...], form: str, marks: str
+             ) -> tuple[str, str, str]:
+    """(primary, secondary, tertiary) weights of collation elements `specs` standing for the
+    letters `form` (of which only the case counts), with accents `marks` on the last one."""
+    if not specs:
+        return ("", "", "")  # ignorable
+    upper = [c != c.lower() for c in form if not _IS_MARKS(c)]
+    primary, secondary, tertiary = [], [], []
+    for i, (p, s, variant) in enumerate(specs):
+        if i == len(specs) - 1:
+            s += "".join(map(_mark_weight, marks))
+        primary.append(p)
+        secondary.append(s or _S_COMMON)
+        tertiary.append(_tertiary(upper, variant))
+    return "".join(primary), "".join(secondary), "".join(tertiary)
 
 
 def _character(c: str) -> tuple[tuple[str, str, bool], ...]:
@@ -346,7 +382,7 @@ def _character(c: str) -> tuple[tuple[str, str, bool], ...]:
     category = unicodedata.category(c)
     if category[0] == "Z" or c.isspace():
         return ((_P_SPACE, "", False),)
-    if category in ("Cc", "Cf"):
+    if category in ("Cc", "Cf", "Cs") or c in _PLACEHOLDERS:
         return ()
     digit = unicodedata.decimal(c, None)
     if digit is not None:
@@ -403,10 +439,23 @@ def sort_key(text: str | None, locale: str) -> str:
         return _BLANK
     collator = _collator(locale)
     if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-        if "\u0306" in text or "\u0308" in text:
-            text = _KEEP_COMPOSED_RE.sub(lambda m: _KEEP_COMPOSED[m.group()], text)
-    text = _WHITESPACE.sub(" ", text.strip())
-    if not text:
-        return _BLANK
-    return collator.key(text)
+        text = _NONCHARACTERS.sub("", unicodedata.normalize("NFKC", text))
+    if collator.digraphs is not None:
+        text = collator.digraphs(text)
+    text = " ".join(text.split())
+    weights = text.translate(collator.all_levels)
+    if _MISFIT not in weights:  # one character per level and character: take them apart
+        if _NOTHING in weights:
+            weights = weights.replace(_NOTHING, "")
+        primary, secondary, tertiary = weights[0::3], weights[1::3], weights[2::3]
+    else:
+        primary, secondary, tertiary = (text.translate(level) for level in collator.levels)
+        if _ATTACH in secondary:
+            # A mark's weight replaces the default weight of the element before it, or
+            # follows that element's other weights.
+            secondary = secondary.replace(_S_COMMON + _ATTACH, "").replace(_ATTACH, "")
+    if not primary:
+        return _BLANK  # blank, or invisible characters only
+    secondary = secondary.rstrip(_S_COMMON)
+    tertiary = tertiary.rstrip(_T_LOWER)
+    return (primary + _SEP + secondary + _SEP + tertiary).rstrip(_SEP)

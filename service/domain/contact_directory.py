@@ -7,10 +7,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-import phonenumbers
-
 from .collation import sort_key
-from .normalize import search_tokens
+from .normalize import national_digits, search_tokens
 from .records import Contact, ContactRole
 
 
@@ -76,19 +74,12 @@ def contact_terms(contact: Contact) -> dict[ContactField, set[str]]:
         ContactField.FIRST_NAME: set(search_tokens(contact.first_name or "")),
         ContactField.LAST_NAME: set(search_tokens(contact.last_name or "")),
         ContactField.TITLE: set(search_tokens(contact.title or "")),
-        ContactField.EMAIL: set(search_tokens(contact.email.normalized)) | {contact.email.normalized}
-        if contact.email
-        else set(),
+        ContactField.EMAIL: set(search_tokens(contact.email.normalized)) if contact.email else set(),
         ContactField.PHONE: set(),
     }
     if contact.phone:
-        digits = contact.phone.e164.lstrip("+")
-        phone_terms = set(search_tokens(contact.phone.number)) | {digits}
-        try:
-            phone_terms.add(str(phonenumbers.parse(contact.phone.e164).national_number))
-        except phonenumbers.NumberParseException:
-            pass
-        terms[ContactField.PHONE] = phone_terms
+        e164 = contact.phone.e164
+        terms[ContactField.PHONE] = set(search_tokens(contact.phone.number)) | {e164.lstrip("+"), national_digits(e164)}
     return terms
 
 

@@ -199,3 +199,14 @@ def search_tokens(text: str) -> list[str]:
     ['jan', 'novak', 'svoboda', 'x', 'cz'].
     """
     return list(dict.fromkeys(_TOKEN.findall(fold(text))))
+
+
+def national_digits(e164: str) -> str:
+    """The national significant number of an E.164 string ('+420601123456' -> '601123456'),
+    found by its country calling code (1 to 3 digits) without a full parse: search indexes
+    compute it for every stored number."""
+    digits = e164.lstrip("+")
+    for length in (1, 2, 3):
+        if int(digits[:length] or 0) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return digits[length:]
+    return digits

@@ -6,10 +6,8 @@ one of the customer's search terms ("nov" finds "Nováková"; "jorgensen" finds 
 
 from __future__ import annotations
 
-import phonenumbers
-
 from .display_name import customer_display_name
-from .normalize import fold, search_tokens
+from .normalize import fold, national_digits, search_tokens
 from .records import Customer
 
 #: Sorts customers with no name at all after everyone else.
@@ -32,10 +30,7 @@ def customer_search_terms(customer: Customer) -> set[str]:
     for phone in customer.phones:
         texts.append(phone.number)
         terms.add(phone.e164.lstrip("+"))
-        try:
-            terms.add(str(phonenumbers.parse(phone.e164).national_number))
-        except phonenumbers.NumberParseException:  # stored numbers are valid; be safe anyway
-            pass
+        terms.add(national_digits(phone.e164))
     for text in texts:
         if text:
             terms.update(search_tokens(text))
