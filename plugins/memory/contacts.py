@@ -3,9 +3,10 @@ sort indexes built on first use per (column, language) and kept current on every
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from service.domain.contact_directory import (
     ContactField,
@@ -20,9 +21,10 @@ from service.storage import DuplicateId, InvalidCursor, Page, RecordNotFound, St
 
 from .index import SortedIndex, take
 
-#: Below this share of all contacts, the matches are sorted directly; above it, the sort
-#: index is walked and filtered. Both avoid sorting every contact.
-_SORT_MATCHES_BELOW = 1 / 16
+#: Walking the sort index finds a page of evenly spread matches in about
+#: page size / match density steps; allow this many times that before concluding that the
+#: matches cluster elsewhere in the order and picking the page from their keys instead.
+_WALK_BUDGET_FACTOR = 4
 
 
 class _SortIndex:
@@ -38,6 +40,33 @@ class _SortIndex:
         key = self.key_of.pop(contact_id, None)
         if key is not None:
             self.order.discard((key, contact_id))
+
+
+def _walk(
+    keys: Iterator[tuple[str, str]], ids: set[str], first: int, budget: int
+) -> tuple[list[tuple[str, str]], bool] | None:
+    """Up to `first` keys of `ids` in index order and whether more follow, or None when
+    `budget` steps were not enough."""
+    out: list[tuple[str, str]] = []
+    for steps, key in enumerate(keys):
+        if steps >= budget:
+            return None
+        if key[1] in ids:
+            if len(out) == first:
+                return out, True
+            out.append(key)
+    return out, False
+
+
+def _pick_page(
+    keys: Iterable[tuple[str, str]], after: tuple[str, str] | None, first: int, descending: bool
+) -> tuple[list[tuple[str, str]], bool]:
+    """The `first` keys following `after` in the chosen direction, and whether more follow."""
+    if after is not None:
+        keys = [k for k in keys if (k < after if descending else k > after)]
+    pick = heapq.nlargest if descending else heapq.nsmallest
+    found = pick(first + 1, keys)
+    return found[:first], len(found) > first
 
 
 class ContactTables:
@@ -207,12 +236,16 @@ class ContactTables:
         total = len(self._contacts) if ids is None else len(ids)
         if ids is None:
             keys, more = take(index.order.iter_after(after_key, descending=query.descending), first)
-        elif len(ids) <= len(self._contacts) * _SORT_MATCHES_BELOW:
-            found = sorted((index.key_of[i], i) for i in ids)
-            keys, more = take(SortedIndex.from_sorted(found).iter_after(after_key, descending=query.descending), first)
+        elif not ids:
+            keys, more = [], False
         else:
-            keys, more = take(
-                index.order.iter_after(after_key, descending=query.descending), first, lambda k: k[1] in ids
-            )
+            # Neither way sorts every contact: walk the index while matches are dense
+            # enough to fill the page quickly, else pick the page from the matches' keys.
+            budget = _WALK_BUDGET_FACTOR * (first + 1) * len(self._contacts) // len(ids) + 64
+            walked = _walk(index.order.iter_after(after_key, descending=query.descending), ids, first, budget)
+            if walked is not None:
+                keys, more = walked
+            else:
+                keys, more = _pick_page(((index.key_of[i], i) for i in ids), after_key, first, query.descending)
         items = [(self._cursor(query, k), self._contacts[k[1]]) for k in keys]
         return Page(items, total, more, after is not None)
