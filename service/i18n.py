@@ -248,6 +248,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Denne kontakten har ingen e-postadresse: ingen kan kommunisere med den, så den får verken kopier av meldinger eller betalingspåminnelser.",
         "sr-Latn": "Ovaj kontakt nema adresu e-pošte: niko ne može da komunicira s njim, pa ne dobija ni kopije poruka ni opomene za plaćanje.",
     },
+    "cannot_be_null": {
+        "en": "{field} cannot be null: leave it out to keep its value.",
+        "cs": "Pole {field} nemůže být null: vynechte ho, pokud má zůstat beze změny.",
+        "sk": "Pole {field} nemôže byť null: vynechajte ho, ak má zostať bez zmeny.",
+        "de": "{field} darf nicht null sein: Lassen Sie das Feld weg, um den Wert zu behalten.",
+        "nb": "{field} kan ikke være null: utelat feltet for å beholde verdien.",
+        "sr-Latn": "Polje {field} ne može biti null: izostavite ga da bi zadržalo vrednost.",
+    },
+    "too_many_contacts": {
+        "en": "This customer already has {limit} contacts, the most one customer can have.",
+        "cs": "Tento zákazník už má {limit} kontaktů, což je nejvyšší povolený počet.",
+        "sk": "Tento zákazník už má {limit} kontaktov, čo je najvyšší povolený počet.",
+        "de": "Dieser Kunde hat bereits {limit} Kontakte, die Höchstzahl für einen Kunden.",
+        "nb": "Denne kunden har allerede {limit} kontakter, som er det høyeste antallet en kunde kan ha.",
+        "sr-Latn": "Ovaj kupac već ima {limit} kontakata, što je najveći dozvoljeni broj.",
+    },
     "blank_attribute_key": {
         "en": "{field}: an attribute needs a non-empty key.",
         "cs": "{field}: atribut musí mít neprázdný klíč.",

@@ -299,3 +299,31 @@ def test_renaming_a_customer_resorts_its_contacts_by_customer(gql, people):
     assert last_names(directory(gql, orderBy={"field": "CUSTOMER"}))[:2] == ["Kováč", "Nováková"]
     gql(UPDATE_CUSTOMER, {"id": people["acme"]["id"], "v": 1, "input": {"organizationName": "Zeta"}})
     assert last_names(directory(gql, orderBy={"field": "CUSTOMER"}))[:2] == ["Horák", "Kovaříková"]
+
+
+def test_role_and_reminder_flag_can_change_but_never_be_cleared(gql, acme):
+    contact = add(gql, acme["id"], lastName="Novák", role="MAIN", reminderContact=True)
+    for field in ("role", "reminderContact"):
+        result = gql(UPDATE, {"id": contact["id"], "v": 1, "input": {field: None}})["updateContact"]
+        assert (result["code"], result["field"]) == ("REQUIRED", field)
+    changed = gql(UPDATE, {"id": contact["id"], "v": 1, "input": {"reminderContact": False}})["updateContact"]["contact"]
+    assert (changed["role"], changed["reminderContact"]) == ("MAIN", False)
+
+
+@pytest.mark.parametrize("typed", ["601222333", "601 222 333", "+420 601 222 333"])
+@pytest.mark.parametrize("query", ["601 222", "601222", "+420 601 222", "00420601222333", "601"])
+def test_phone_numbers_are_found_however_they_were_typed_and_searched(gql, acme, typed, query):
+    add(gql, acme["id"], lastName="Telefon", phone=typed)
+    assert last_names(directory(gql, filter={"search": query})) == ["Telefon"]
+    assert last_names(directory(gql, filter={"search": query, "searchIn": ["PHONE"]})) == ["Telefon"]
+
+
+def test_the_contact_limit_per_customer_is_a_typed_error(gql, acme, monkeypatch):
+    from service.usecases import contacts as contact_usecases
+
+    monkeypatch.setattr(contact_usecases, "MAX_CONTACTS_PER_CUSTOMER", 2)
+    add(gql, acme["id"], lastName="A")
+    add(gql, acme["id"], lastName="B")
+    result = gql(ADD, {"customerId": acme["id"], "input": {"lastName": "C"}})["addContact"]
+    assert (result["code"], result["field"], result["limit"]) == ("TOO_MANY_ITEMS", "customerId", 2)
+    assert "already has 2 contacts" in result["message"]

@@ -8,7 +8,7 @@ import enum
 from dataclasses import dataclass
 
 from .collation import sort_key
-from .normalize import national_digits, search_tokens
+from .normalize import index_terms, phone_search_terms
 from .records import Contact, ContactRole
 
 
@@ -67,19 +67,18 @@ class ContactQuery:
 
 
 def contact_terms(contact: Contact) -> dict[ContactField, set[str]]:
-    """Search terms per attribute: folded words, and for phones the digits of the E.164
-    and national forms, so '601 123', '+420601123456' and '601123456' all find a number."""
+    """Search terms per attribute: folded words (`index_terms`), and for the phone every
+    form a person may search it by (`phone_search_terms`)."""
     terms = {
-        ContactField.SALUTATION: set(search_tokens(contact.salutation or "")),
-        ContactField.FIRST_NAME: set(search_tokens(contact.first_name or "")),
-        ContactField.LAST_NAME: set(search_tokens(contact.last_name or "")),
-        ContactField.TITLE: set(search_tokens(contact.title or "")),
-        ContactField.EMAIL: set(search_tokens(contact.email.normalized)) if contact.email else set(),
+        ContactField.SALUTATION: set(index_terms(contact.salutation or "")),
+        ContactField.FIRST_NAME: set(index_terms(contact.first_name or "")),
+        ContactField.LAST_NAME: set(index_terms(contact.last_name or "")),
+        ContactField.TITLE: set(index_terms(contact.title or "")),
+        ContactField.EMAIL: set(index_terms(contact.email.normalized)) if contact.email else set(),
         ContactField.PHONE: set(),
     }
     if contact.phone:
-        e164 = contact.phone.e164
-        terms[ContactField.PHONE] = set(search_tokens(contact.phone.number)) | {e164.lstrip("+"), national_digits(e164)}
+        terms[ContactField.PHONE] = phone_search_terms(contact.phone.number, contact.phone.e164)
     return terms
 
 

@@ -62,10 +62,17 @@ def apply_contact_draft(base: ContactFields, draft: ContactDraft, *, default_reg
         f.email = p.email("email", draft.email)
     if draft.phone is not KEEP:
         f.phone = p.phone("phone", draft.phone, default_region)
-    if draft.role is not KEEP and draft.role is not None:
-        f.role = draft.role
-    if draft.reminder_contact is not KEEP and draft.reminder_contact is not None:
-        f.reminder_contact = bool(draft.reminder_contact)
+    # Every contact has a role and a reminder flag: they can be changed, never cleared.
+    if draft.role is not KEEP:
+        if draft.role is None:
+            p.add("REQUIRED", "cannot_be_null", "role")
+        else:
+            f.role = draft.role
+    if draft.reminder_contact is not KEEP:
+        if draft.reminder_contact is None:
+            p.add("REQUIRED", "cannot_be_null", "reminderContact")
+        else:
+            f.reminder_contact = bool(draft.reminder_contact)
     if not p and not (f.first_name or f.last_name or f.email or f.phone):
         p.add("REQUIRED", "contact_needs_identity", None)
     if p:

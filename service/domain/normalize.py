@@ -210,3 +210,55 @@ def national_digits(e164: str) -> str:
         if int(digits[:length] or 0) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
             return digits[length:]
     return digits
+
+
+def _digit_runs(tokens: list[str]) -> list[list[str]]:
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for token in tokens:
+        if token.isdigit():
+            current.append(token)
+        else:
+            if current:
+                runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def index_terms(text: str) -> list[str]:
+    """What a search index keeps for `text`: its tokens, and each run of consecutive
+    all-digit tokens joined, because numbers are typed in groups: '601 222 333' and
+    '110 00' are found by '601222' and '11000' as well as by '601' or '110'."""
+    tokens = _TOKEN.findall(fold(text))
+    joined = ["".join(run) for run in _digit_runs(tokens) if len(run) > 1]
+    return list(dict.fromkeys(tokens + joined))
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a search query: tokens, with consecutive all-digit tokens joined into
+    one ('601 222' -> '601222', so it finds 601222333 however that number was typed)."""
+    tokens = _TOKEN.findall(fold(text))
+    out: list[str] = []
+    pending: list[str] = []
+    for token in tokens:
+        if token.isdigit():
+            pending.append(token)
+            continue
+        if pending:
+            out.append("".join(pending))
+            pending = []
+        out.append(token)
+    if pending:
+        out.append("".join(pending))
+    return list(dict.fromkeys(out))
+
+
+def phone_search_terms(number: str, e164: str) -> set[str]:
+    """Every form a person may search a stored phone by: the typed groups, the E.164 digits
+    with and without the international prefix 00, and the national number with and without
+    the trunk prefix 0 (so '00420 601', '+420601', '601 222' and '0301234' all find theirs)."""
+    digits = e164.lstrip("+")
+    national = national_digits(e164)
+    return set(index_terms(number)) | {digits, "00" + digits, national, "0" + national}

@@ -7,7 +7,7 @@ one of the customer's search terms ("nov" finds "Nováková"; "jorgensen" finds 
 from __future__ import annotations
 
 from .display_name import customer_display_name
-from .normalize import fold, national_digits, search_tokens
+from .normalize import fold, index_terms, phone_search_terms, query_words
 from .records import Customer
 
 #: Sorts customers with no name at all after everyone else.
@@ -16,7 +16,7 @@ _LAST = "\uffff"
 
 def query_tokens(text: str | None) -> list[str]:
     """The folded words of a search query; empty for a blank query."""
-    return search_tokens(text) if text else []
+    return query_words(text) if text else []
 
 
 def customer_search_terms(customer: Customer) -> set[str]:
@@ -28,12 +28,10 @@ def customer_search_terms(customer: Customer) -> set[str]:
     for email in customer.emails:
         texts.append(email.normalized)
     for phone in customer.phones:
-        texts.append(phone.number)
-        terms.add(phone.e164.lstrip("+"))
-        terms.add(national_digits(phone.e164))
+        terms |= phone_search_terms(phone.number, phone.e164)
     for text in texts:
         if text:
-            terms.update(search_tokens(text))
+            terms.update(index_terms(text))
     return terms
 
 

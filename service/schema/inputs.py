@@ -136,9 +136,12 @@ class ContactInput:
     )
     phone: str | None = strawberry.field(default=UNSET, description="Phone number, international or in the default region.")
     role: ContactRole | None = strawberry.field(
-        default=UNSET, description="MAIN or ADDITIONAL; sending it on updateContact moves the contact."
+        default=UNSET,
+        description="MAIN or ADDITIONAL (ADDITIONAL when left out on addContact); sending it on updateContact moves the contact. Cannot be null.",
     )
-    reminder_contact: bool | None = strawberry.field(default=UNSET, description="Receives payment reminders.")
+    reminder_contact: bool | None = strawberry.field(
+        default=UNSET, description="Receives payment reminders (false when left out on addContact). Cannot be null."
+    )
 
     def to_draft(self) -> ContactDraft:
         def keep(value):
@@ -151,7 +154,7 @@ class ContactInput:
             title=keep(self.title),
             email=keep(self.email),
             phone=keep(self.phone),
-            role=KEEP if self.role is UNSET or self.role is None else records.ContactRole(self.role.value),
+            role=KEEP if self.role is UNSET else (records.ContactRole(self.role.value) if self.role else None),
             reminder_contact=keep(self.reminder_contact),
         )
 

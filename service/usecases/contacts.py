@@ -31,15 +31,7 @@ async def add_contact(rt: Runtime, actor: Actor, customer_id: str, draft: Contac
     existing = await rt.store.search_contacts(ContactQuery(customer_id=customer.id), first=0, after=None)
     if existing.total_count >= MAX_CONTACTS_PER_CUSTOMER:
         raise InvalidInput(
-            [
-                Problem(
-                    "TOO_MANY_ITEMS",
-                    "too_many_items",
-                    "customerId",
-                    {"field": "contacts", "limit": MAX_CONTACTS_PER_CUSTOMER, "count": existing.total_count + 1},
-                    MAX_CONTACTS_PER_CUSTOMER,
-                )
-            ]
+            [Problem("TOO_MANY_ITEMS", "too_many_contacts", "customerId", {"limit": MAX_CONTACTS_PER_CUSTOMER}, MAX_CONTACTS_PER_CUSTOMER)]
         )
     now = rt.clock()
     contact = Contact(
