@@ -30,6 +30,12 @@ class Settings:
     default_region: str = _setting(
         "CZ", "ISO 3166 country whose national phone formats are understood (e.g. CZ, SK, DE, NO, RS)"
     )
+    data_file: str = _setting(
+        "", "memory backend: journal file that makes the embedded store durable (empty: data lives as long as the process)"
+    )
+    mongodb_url: str = _setting("mongodb://localhost:27017", "mongo backend: connection string")
+    mongodb_database: str = _setting("customer_context", "mongo backend: database name")
+    mongodb_timeout_ms: int = _setting(5000, "mongo backend: how long to wait for the server before giving up (ms)")
     max_page_size: int = _setting(100, "largest `first` a list accepts")
     default_page_size: int = _setting(20, "`first` when a client leaves it out")
     graphiql: bool = _setting(True, "serve GraphiQL at /graphql to browsers")
@@ -45,6 +51,8 @@ class Settings:
             )
         if not 1 <= self.default_page_size <= self.max_page_size:
             raise ConfigurationError("default page size must be between 1 and the max page size")
+        if self.mongodb_timeout_ms <= 0:
+            raise ConfigurationError("mongodb timeout must be a positive number of milliseconds")
         if self.log_level.lower() not in {"debug", "info", "warning", "error"}:
             raise ConfigurationError(f"log level must be debug, info, warning or error, not {self.log_level!r}")
         return replace(self, default_region=region, log_level=self.log_level.lower())
