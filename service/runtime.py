@@ -13,8 +13,14 @@ from .settings import Settings
 from .storage import Storage
 
 
+def to_millis(moment: datetime) -> datetime:
+    """Milliseconds are the finest time every store keeps (BSON dates, JavaScript), so the
+    service never makes a finer one: a record reads back exactly as it was written."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    return to_millis(datetime.now(UTC))
 
 
 @dataclass(frozen=True, slots=True)

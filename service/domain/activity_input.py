@@ -50,6 +50,8 @@ def check_activity(draft: ActivityDraft, *, default_region: str | None) -> Activ
     if occurred_at is not None:
         # A time without a zone is taken as UTC, the service's one zone.
         occurred_at = occurred_at.replace(tzinfo=UTC) if occurred_at.tzinfo is None else occurred_at.astimezone(UTC)
+        # Milliseconds are the finest time every store keeps (see runtime.to_millis).
+        occurred_at = occurred_at.replace(microsecond=occurred_at.microsecond // 1000 * 1000)
     return ActivityFields(
         draft.channel,
         draft.direction,
