@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from .domain.records import Candidate, Sender
+from .domain.identity import Identity
+from .domain.records import Candidate
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -21,11 +22,13 @@ if TYPE_CHECKING:
 
 @runtime_checkable
 class MatchingStrategy(Protocol):
-    async def candidates(self, sender: Sender, store: Storage, *, limit: int) -> list[Candidate]:
+    async def candidates(self, identity: Identity, store: Storage, *, limit: int) -> list[Candidate]:
         """Up to `limit` candidates, best first, each with a score in [0, 1] and the reasons.
 
-        `sender` carries the identifiers as received and their normalised forms
-        (`phone_e164`, `email_normalized`); use the store's indexed lookups, never scans."""
+        `identity` carries names, normalised emails and E.164 phones, and the address, of an
+        activity's sender, a `matchCustomers` query or a customer being created. Use the
+        store's indexed look-ups (`find_customers_by_identifiers`,
+        `find_customers_by_blocking_keys`), never scans."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,12 @@ class Settings:
     mongodb_url: str = _setting("mongodb://localhost:27017", "mongo backend: connection string")
     mongodb_database: str = _setting("customer_context", "mongo backend: database name")
     mongodb_timeout_ms: int = _setting(5000, "mongo backend: how long to wait for the server before giving up (ms)")
+    match_threshold_call: float = _setting(0.9, "score a calling customer's best candidate needs for automatic association")
+    match_threshold_chat: float = _setting(0.9, "score a chatting customer's best candidate needs for automatic association")
+    match_threshold_email: float = _setting(0.9, "score an emailing customer's best candidate needs for automatic association")
+    match_margin: float = _setting(0.1, "how far the best candidate must lead the next for automatic association")
+    duplicate_threshold: float = _setting(0.8, "score from which an existing customer counts as a likely duplicate of a new one")
+    duplicate_policy: str = _setting("warn", "likely duplicates on customer creation: warn (report them) or block (refuse unless confirmed)")
     max_page_size: int = _setting(100, "largest `first` a list accepts")
     default_page_size: int = _setting(20, "`first` when a client leaves it out")
     graphiql: bool = _setting(True, "serve GraphiQL at /graphql to browsers")
@@ -51,11 +57,21 @@ class Settings:
             )
         if not 1 <= self.default_page_size <= self.max_page_size:
             raise ConfigurationError("default page size must be between 1 and the max page size")
+        for name in ("match_threshold_call", "match_threshold_chat", "match_threshold_email", "match_margin", "duplicate_threshold"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigurationError(f"{name.replace('_', ' ')} must be between 0 and 1, not {getattr(self, name)}")
+        if self.duplicate_policy not in {"warn", "block"}:
+            raise ConfigurationError(f"duplicate policy must be warn or block, not {self.duplicate_policy!r}")
         if self.mongodb_timeout_ms <= 0:
             raise ConfigurationError("mongodb timeout must be a positive number of milliseconds")
         if self.log_level.lower() not in {"debug", "info", "warning", "error"}:
             raise ConfigurationError(f"log level must be debug, info, warning or error, not {self.log_level!r}")
         return replace(self, default_region=region, log_level=self.log_level.lower())
+
+
+    def threshold_for(self, channel) -> float:
+        """The automatic-association threshold of an activity's channel (CALL, CHAT, EMAIL)."""
+        return getattr(self, f"match_threshold_{channel.value.lower()}")
 
 
 def _convert(name: str, kind: type, raw: str):
@@ -71,10 +87,15 @@ def _convert(name: str, kind: type, raw: str):
             return int(raw)
         except ValueError:
             raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
+    if kind is float:
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigurationError(f"{name} must be a number, not {raw!r}") from None
     return raw
 
 
-_TYPES = {"str": str, "int": int, "bool": bool}
+_TYPES = {"str": str, "int": int, "bool": bool, "float": float}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

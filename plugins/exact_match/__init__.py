@@ -7,7 +7,8 @@ activity goes to the agent's open list with both as candidates.
 
 from __future__ import annotations
 
-from service.domain.records import Candidate, MatchReason, Sender
+from service.domain.identity import Identity
+from service.domain.records import Candidate, MatchReason
 from service.hookspecs import hookimpl
 from service.matching import MatchingStrategySpec
 
@@ -18,18 +19,17 @@ class ExactMatching:
     def __init__(self, settings=None) -> None:
         pass
 
-    async def candidates(self, sender: Sender, store, *, limit: int) -> list[Candidate]:
-        phones = [sender.phone_e164] if sender.phone_e164 else []
-        emails = [sender.email_normalized] if sender.email_normalized else []
+    async def candidates(self, identity: Identity, store, *, limit: int) -> list[Candidate]:
+        phones, emails = set(identity.phones), set(identity.emails)
         if not phones and not emails:
             return []
-        found = await store.find_customers_by_identifiers(phones=phones, emails=emails, limit=limit)
+        found = await store.find_customers_by_identifiers(phones=sorted(phones), emails=sorted(emails), limit=limit)
         out = []
         for customer in found:
             reasons = []
-            if sender.phone_e164 and any(p.e164 == sender.phone_e164 for p in customer.phones):
+            if phones & {p.e164 for p in customer.phones}:
                 reasons.append(MatchReason("phone", "EXACT", 1.0))
-            if sender.email_normalized and any(e.normalized == sender.email_normalized for e in customer.emails):
+            if emails & {e.normalized for e in customer.emails}:
                 reasons.append(MatchReason("email", "EXACT", 1.0))
             if reasons:
                 score = 1.0 if len(reasons) == 2 else 0.95

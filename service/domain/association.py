@@ -10,21 +10,23 @@ from collections.abc import Sequence
 
 from .records import Candidate
 
-#: A candidate this strong (the exact strategy's identifier matches score 1.0) may be
-#: associated automatically ...
+#: Defaults of the settings: a candidate this strong (the exact strategy's identifier
+#: matches score 0.95 or 1.0) may be associated automatically ...
 AUTO_ASSOCIATE_THRESHOLD = 0.9
 #: ... if no other candidate comes within this distance of it.
 AUTO_ASSOCIATE_MARGIN = 0.1
 
 
-def automatic_choice(candidates: Sequence[Candidate]) -> Candidate | None:
+def automatic_choice(
+    candidates: Sequence[Candidate], threshold: float = AUTO_ASSOCIATE_THRESHOLD, margin: float = AUTO_ASSOCIATE_MARGIN
+) -> Candidate | None:
     """The candidate to associate automatically, or None to ask the agent."""
     if not candidates:
         return None
     ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
     best = ranked[0]
-    if best.score < AUTO_ASSOCIATE_THRESHOLD:
+    if best.score < threshold:
         return None
-    if len(ranked) > 1 and best.score - ranked[1].score < AUTO_ASSOCIATE_MARGIN:
+    if len(ranked) > 1 and best.score - ranked[1].score < margin:
         return None
     return best

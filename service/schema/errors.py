@@ -12,7 +12,7 @@ from graphql import GraphQLError
 
 from ..domain import errors as domain
 from .ids import to_global_id
-from .types import OpenListEntry
+from .types import MatchCandidate, OpenListEntry
 
 _TYPE_NAMES = {"customer": "Customer", "activity": "Activity", "open_list_entry": "OpenListEntry", "contact": "Contact"}
 
@@ -33,6 +33,10 @@ class ErrorCode(enum.Enum):
     )
     ALREADY_RESOLVED = strawberry.enum_value(
         "ALREADY_RESOLVED", description="The open-list entry was already created, discarded or associated."
+    )
+    DUPLICATE_SUSPECTED = strawberry.enum_value(
+        "DUPLICATE_SUSPECTED",
+        description="Existing customers look like the one being created (duplicate policy 'block'); confirm to create anyway.",
     )
 
 
@@ -73,6 +77,14 @@ class AlreadyResolvedError(UserError):
     entry: OpenListEntry = strawberry.field(description="The entry as it is now: its status and, if created, its customer.")
 
 
+@strawberry.type(
+    description="Existing customers look like the one being created; nothing was created. Pick one of them "
+    "(associateActivity), or send the mutation again with confirmNotDuplicate: true."
+)
+class DuplicateSuspectedError(UserError):
+    candidates: list[MatchCandidate] = strawberry.field(description="The look-alikes, best first, with scores and reasons.")
+
+
 def _message(ctx, key: str, params: dict, field: str | None = None) -> str:
     # Every message may name the field it concerns.
     return ctx.t(key, **{"field": field, **params})
@@ -99,6 +111,13 @@ def to_payload_error(err: domain.UserError, ctx) -> UserError:
             field=err.field,
             expected_version=err.expected,
             current_version=err.current,
+        )
+    if err.code == "DUPLICATE_SUSPECTED":
+        return DuplicateSuspectedError(
+            code=code,
+            message=_message(ctx, err.message_key, err.params),
+            field=None,
+            candidates=[MatchCandidate.from_domain(c) for c in err.candidates],
         )
     if isinstance(err, domain.AlreadyResolved):
         return AlreadyResolvedError(

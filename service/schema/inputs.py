@@ -12,6 +12,7 @@ from ..domain import records
 from ..domain.activity_input import ActivityDraft
 from ..domain.contact_directory import ContactField, ContactQuery, ContactSort
 from ..domain.contact_input import ContactDraft
+from ..domain.identity_input import IdentityDraft
 from ..domain.search import query_tokens
 from ..domain.customer_input import KEEP, AddressDraft, CustomerDraft, EmailDraft, PhoneDraft
 from .types import Channel, ContactRole, Direction
@@ -85,11 +86,35 @@ class CustomerInput:
         )
 
 
-@strawberry.input(description="Who an activity came from, as the telephony, chat or mail system received it. All optional.")
+@strawberry.input(
+    description="Who someone is, as far as it is known: an activity's sender, or a matchCustomers query. All optional. "
+    "recordActivity keeps and matches by name (or first and last name), email and phone; organisation and address "
+    "are used by matchCustomers."
+)
 class IdentityInput:
     name: str | None = strawberry.field(default=None, description="Name as received, e.g. 'Jan Novák' or 'Novák, Jan'.")
+    first_name: str | None = strawberry.field(default=None, description="Given name, when known separately.")
+    last_name: str | None = strawberry.field(default=None, description="Family name, when known separately.")
+    organization_name: str | None = strawberry.field(default=None, description="Organisation name.")
     email: str | None = strawberry.field(default=None, description="Email address as received.")
     phone: str | None = strawberry.field(default=None, description="Phone number / caller ID as received.")
+    address: PostalAddressInput | None = strawberry.field(default=None, description="Postal address.")
+
+    @property
+    def full_name(self) -> str | None:
+        return self.name or " ".join(x for x in (self.first_name, self.last_name) if x) or None
+
+    def to_draft(self) -> IdentityDraft:
+        a = self.address
+        return IdentityDraft(
+            name=self.name,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            organization_name=self.organization_name,
+            email=self.email,
+            phone=self.phone,
+            address=AddressDraft(a.street, a.city, a.postcode, a.region, a.country) if a else None,
+        )
 
 
 @strawberry.input(description="An incoming (or outgoing) call, chat or email. Every text field holds at most 2,000 characters.")
@@ -111,7 +136,7 @@ class RecordActivityInput:
         return ActivityDraft(
             channel=records.Channel(self.channel.value),
             direction=records.Direction(self.direction.value),
-            sender_name=s.name,
+            sender_name=s.full_name,
             sender_email=s.email,
             sender_phone=s.phone,
             subject=self.subject,

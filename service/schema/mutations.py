@@ -11,7 +11,15 @@ from strawberry.types import Info
 
 from ..domain.errors import UserError as DomainUserError
 from ..usecases import activities, associate, contacts, customers, open_list
-from .errors import AlreadyResolvedError, InvalidInputError, NotFoundError, VersionConflictError, not_found, to_payload_error
+from .errors import (
+    AlreadyResolvedError,
+    DuplicateSuspectedError,
+    InvalidInputError,
+    NotFoundError,
+    VersionConflictError,
+    not_found,
+    to_payload_error,
+)
 from .ids import raw_id_of
 from .inputs import ContactInput, CustomerInput, RecordActivityInput
 from .types import Activity, Contact, Customer, MatchCandidate, OpenListEntry
@@ -54,6 +62,9 @@ class CreateCustomerFromOpenListSuccess:
     customer: Customer = strawberry.field(description="The new customer.")
     activity: Activity = strawberry.field(description="The entry's activity, now associated with the customer.")
     entry: OpenListEntry = strawberry.field(description="The entry, now CREATED and off the open list.")
+    duplicates: list[MatchCandidate] = strawberry.field(
+        description="Existing customers that look like the new one (score at least the duplicate threshold): check them."
+    )
 
 
 @strawberry.type(description="The entry was discarded; no customer was created.")
@@ -66,6 +77,9 @@ class DiscardOpenListEntrySuccess:
 class CreateCustomerSuccess:
     customer: Customer = strawberry.field(description="The new customer.")
     activity: Activity | None = strawberry.field(description="The activity given, now associated with the customer.")
+    duplicates: list[MatchCandidate] = strawberry.field(
+        description="Existing customers that look like the new one (score at least the duplicate threshold): check them."
+    )
 
 
 @strawberry.type(description="The customer was updated.")
@@ -113,7 +127,7 @@ RecordActivityPayload = Annotated[
     strawberry.union("RecordActivityPayload", description="recordActivity's result or why nothing was recorded."),
 ]
 CreateCustomerFromOpenListPayload = Annotated[
-    CreateCustomerFromOpenListSuccess | InvalidInputError | NotFoundError | AlreadyResolvedError,
+    CreateCustomerFromOpenListSuccess | InvalidInputError | NotFoundError | AlreadyResolvedError | DuplicateSuspectedError,
     strawberry.union("CreateCustomerFromOpenListPayload", description="The new customer, or why nothing was created."),
 ]
 DiscardOpenListEntryPayload = Annotated[
@@ -121,7 +135,7 @@ DiscardOpenListEntryPayload = Annotated[
     strawberry.union("DiscardOpenListEntryPayload", description="The discarded entry, or why nothing changed."),
 ]
 CreateCustomerPayload = Annotated[
-    CreateCustomerSuccess | InvalidInputError | NotFoundError,
+    CreateCustomerSuccess | InvalidInputError | NotFoundError | DuplicateSuspectedError,
     strawberry.union("CreateCustomerPayload", description="The new customer, or why nothing was created."),
 ]
 UpdateCustomerPayload = Annotated[
@@ -165,18 +179,26 @@ class Mutation:
         self,
         info: Info,
         entry_id: Annotated[strawberry.ID, strawberry.argument(description="The open-list entry.")],
-        input: Annotated[CustomerInput | None, strawberry.argument(
-            description="The form as the agent confirmed it; left out, the pre-filled data.")] = None,
+        input: Annotated[
+            CustomerInput | None,
+            strawberry.argument(description="The form as the agent confirmed it; left out, the pre-filled data."),
+        ] = None,
+        confirm_not_duplicate: Annotated[
+            bool, strawberry.argument(description="Create even if existing customers look like this one (policy 'block').")
+        ] = False,
     ) -> CreateCustomerFromOpenListPayload:
         async def work():
             ctx = info.context
             raw = _raw(entry_id, "OpenListEntry", "entryId")
             draft = input.to_draft() if input is not None else None
-            customer, activity, entry = await open_list.create_from_open_list(ctx.runtime, ctx.actor, raw, draft)
+            customer, activity, entry, duplicates = await open_list.create_from_open_list(
+                ctx.runtime, ctx.actor, raw, draft, confirmed=confirm_not_duplicate
+            )
             return CreateCustomerFromOpenListSuccess(
                 customer=Customer.from_domain(customer),
                 activity=Activity.from_domain(activity),
                 entry=OpenListEntry.from_domain(entry),
+                duplicates=[MatchCandidate.from_domain(c) for c in duplicates],
             )
 
         return await _guard(info, work())
@@ -203,15 +225,23 @@ class Mutation:
         self,
         info: Info,
         input: Annotated[CustomerInput, strawberry.argument(description="The customer information form.")],
-        activity_id: Annotated[strawberry.ID | None, strawberry.argument(
-            description="An activity to associate with the new customer.")] = None,
+        activity_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="An activity to associate with the new customer.")
+        ] = None,
+        confirm_not_duplicate: Annotated[
+            bool, strawberry.argument(description="Create even if existing customers look like this one (policy 'block').")
+        ] = False,
     ) -> CreateCustomerPayload:
         async def work():
             ctx = info.context
             raw_activity = _raw(activity_id, "Activity", "activityId") if activity_id is not None else None
-            customer, activity = await customers.create_customer(ctx.runtime, ctx.actor, input.to_draft(), raw_activity)
+            customer, activity, duplicates = await customers.create_customer(
+                ctx.runtime, ctx.actor, input.to_draft(), raw_activity, confirmed=confirm_not_duplicate
+            )
             return CreateCustomerSuccess(
-                customer=Customer.from_domain(customer), activity=Activity.from_domain(activity) if activity else None
+                customer=Customer.from_domain(customer),
+                activity=Activity.from_domain(activity) if activity else None,
+                duplicates=[MatchCandidate.from_domain(c) for c in duplicates],
             )
 
         return await _guard(info, work())

@@ -7,13 +7,15 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from ..usecases import queries
+from ..usecases import matching, queries
+from ..domain.errors import UserError as DomainUserError
 from .errors import not_found, to_graphql_error
 from .ids import cursor_in, from_global_id, raw_id_of
-from .inputs import ContactFilter, ContactOrder
+from .inputs import ContactFilter, ContactOrder, IdentityInput
 from .types import (
     Activity,
     Contact,
+    MatchCandidate,
     Connection,
     Customer,
     Node,
@@ -142,3 +144,20 @@ class Query:
         query = filter.to_query(customer, order_by, ctx.locale)
         page = await paged(ctx, queries.contacts(ctx.runtime, query, first, cursor_in(after)))
         return connection(page, Contact.from_domain)
+
+    @strawberry.field(
+        description="Existing customers this identity may be, best first, each with a score from 0 to 1 and the reasons "
+        "(which fields matched, how, how strongly), as the configured matching strategy sees it."
+    )
+    async def match_customers(
+        self,
+        info: Info,
+        identity: Annotated[IdentityInput, strawberry.argument(description="What is known about the person.")],
+        limit: Annotated[int | None, strawberry.argument(description="At most this many candidates (1 to 50, default 5).")] = None,
+    ) -> list[MatchCandidate]:
+        ctx = info.context
+        try:
+            found = await matching.match_customers(ctx.runtime, identity.to_draft(), limit)
+        except DomainUserError as err:
+            raise to_graphql_error(err, ctx) from None
+        return [MatchCandidate.from_domain(c) for c in found]

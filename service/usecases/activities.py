@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..domain.activity_input import ActivityDraft, check_activity, prefill_from
 from ..domain.association import automatic_choice
+from ..domain.identity import Identity
 from ..domain.ids import new_id
 from ..domain.records import Activity, Candidate, Customer, OpenListEntry
 from ..events import ActivityAssociated, ActivityRecorded, OpenListEntryAdded
@@ -36,8 +37,8 @@ async def record_activity(rt: Runtime, actor: Actor, draft: ActivityDraft) -> Re
     activity is associated with it; otherwise a pending new customer, pre-filled from the
     sender's identifiers, joins the handling agent's open list with the candidates found."""
     fields = check_activity(draft, default_region=rt.settings.default_region)
-    candidates = await rt.matcher.candidates(fields.sender, rt.store, limit=CANDIDATE_LIMIT)
-    chosen = automatic_choice(candidates)
+    candidates = await rt.matcher.candidates(Identity.of_sender(fields.sender), rt.store, limit=CANDIDATE_LIMIT)
+    chosen = automatic_choice(candidates, rt.settings.threshold_for(fields.channel), rt.settings.match_margin)
     customer = None
     if chosen is not None:
         (customer,) = await rt.store.get_customers([chosen.customer_id])

@@ -7,12 +7,13 @@ from dataclasses import replace
 from ..domain.customer_input import CustomerDraft, CustomerFields, apply_draft
 from ..domain.errors import VersionConflict
 from ..domain.ids import new_id
-from ..domain.records import Activity, Customer, EntryStatus
+from ..domain.records import Activity, Candidate, Customer, EntryStatus
 from ..events import CustomerCreated, CustomerUpdated
 from ..runtime import Actor, Runtime
 from ..storage import StaleVersion
 from ._shared import load_activity, load_customer
 from .associate import resolve_entry_of, set_activity_customer
+from .matching import likely_duplicates
 
 
 def new_customer(rt: Runtime, actor: Actor, fields: CustomerFields, customer_id: str | None = None) -> Customer:
@@ -33,19 +34,21 @@ async def insert_customer(rt: Runtime, actor: Actor, customer: Customer) -> None
 
 
 async def create_customer(
-    rt: Runtime, actor: Actor, draft: CustomerDraft, activity_id: str | None = None
-) -> tuple[Customer, Activity | None]:
+    rt: Runtime, actor: Actor, draft: CustomerDraft, activity_id: str | None = None, *, confirmed: bool = False
+) -> tuple[Customer, Activity | None, list[Candidate]]:
     """Manual creation ("Create" in the customer management pane). Given an activity, the
     new customer is associated with it, and the activity's open-list entry (if it is still
-    waiting) leaves the list as CREATED. Nothing is written when anything is invalid."""
+    waiting) leaves the list as CREATED. Nothing is written when anything is invalid.
+    Returns the likely duplicates too (see `matching.likely_duplicates`)."""
     activity = await load_activity(rt, activity_id, field="activityId") if activity_id else None
     fields = apply_draft(CustomerFields(), draft, default_region=rt.settings.default_region)
+    duplicates = await likely_duplicates(rt, fields, confirmed=confirmed)
     customer = new_customer(rt, actor, fields)
     await insert_customer(rt, actor, customer)
     if activity is not None:
         activity = await set_activity_customer(rt, actor, activity, customer.id)
         await resolve_entry_of(rt, actor, activity, EntryStatus.CREATED, customer.id)
-    return customer, activity
+    return customer, activity, duplicates
 
 
 async def update_customer(

@@ -7,12 +7,13 @@ from dataclasses import replace
 from ..domain.customer_input import CustomerDraft, CustomerFields, EmailDraft, PhoneDraft, apply_draft
 from ..domain.errors import AlreadyResolved
 from ..domain.ids import new_id
-from ..domain.records import Activity, Customer, EntryStatus, OpenListEntry, Prefill
+from ..domain.records import Activity, Candidate, Customer, EntryStatus, OpenListEntry, Prefill
 from ..events import CustomerCreated, OpenListEntryResolved
 from ..runtime import Actor, Runtime
 from ._shared import load_activity, load_entry
 from .associate import resolve_entry, set_activity_customer
 from .customers import new_customer
+from .matching import likely_duplicates
 
 
 def draft_from_prefill(prefill: Prefill) -> CustomerDraft:
@@ -26,8 +27,8 @@ def draft_from_prefill(prefill: Prefill) -> CustomerDraft:
 
 
 async def create_from_open_list(
-    rt: Runtime, actor: Actor, entry_id: str, draft: CustomerDraft | None
-) -> tuple[Customer, Activity, OpenListEntry]:
+    rt: Runtime, actor: Actor, entry_id: str, draft: CustomerDraft | None, *, confirmed: bool = False
+) -> tuple[Customer, Activity, OpenListEntry, list[Candidate]]:
     """The agent clicks Create: save the customer (from `draft`, or the pre-filled data when
     None), associate the entry's activity with it, and take the entry off the open list.
 
@@ -39,6 +40,7 @@ async def create_from_open_list(
     draft = draft_from_prefill(entry.prefill) if draft is None else draft
     # An update on top of empty fields: what the form left out stays empty.
     fields = apply_draft(CustomerFields(), draft, default_region=rt.settings.default_region)
+    duplicates = await likely_duplicates(rt, fields, confirmed=confirmed)
 
     customer = new_customer(rt, actor, fields)
     claimed = await resolve_entry(rt, actor, entry, EntryStatus.CREATED, customer.id, emit=False)
@@ -55,7 +57,7 @@ async def create_from_open_list(
     await rt.events.emit(OpenListEntryResolved(claimed, actor.id))
     activity = await load_activity(rt, entry.activity_id, field="entryId")
     activity = await set_activity_customer(rt, actor, activity, customer.id)
-    return customer, activity, claimed
+    return customer, activity, claimed, duplicates
 
 
 async def discard(rt: Runtime, actor: Actor, entry_id: str) -> OpenListEntry:
