@@ -317,6 +317,30 @@ class StorageConformance:
 
         run(scenario)
 
+    def test_blocking_key_lookups_follow_every_write(self, run):
+        from .domain.identity import Identity
+        from .domain.name_keys import blocking_keys
+
+        async def scenario(store):
+            jan = customer(1, first_name="Jan", last_name="Novák")
+            await store.insert_customer(jan)
+            await store.insert_customer(customer(2, first_name="Eva", last_name="Dvořáková"))
+            keys = sorted(blocking_keys(Identity("J.", "Nowak")))
+            assert [c.id for c in await store.find_customers_by_blocking_keys(keys, limit=10)] == [jan.id]
+            swapped = sorted(blocking_keys(Identity("Novak", "Jan")))
+            assert [c.id for c in await store.find_customers_by_blocking_keys(swapped, limit=10)] == [jan.id]
+            await store.update_customer(replace(jan, version=2, last_name="Svoboda"), 1)
+            assert await store.find_customers_by_blocking_keys(keys, limit=10) == []
+            moved = sorted(blocking_keys(Identity("Jan", "Svoboda")))
+            assert [(c.id, c.version) for c in await store.find_customers_by_blocking_keys(moved, limit=10)] == [(jan.id, 2)]
+            assert await store.find_customers_by_blocking_keys([], limit=10) == []
+            many = [customer(10 + i, first_name="Jan", last_name="Novák") for i in range(5)]
+            for c in many:
+                await store.insert_customer(c)
+            assert len(await store.find_customers_by_blocking_keys(sorted(blocking_keys(Identity("Jan", "Novák"))), limit=3)) == 3
+
+        run(scenario)
+
     @pytest.mark.parametrize("text", ["", "nov", "NOVÁK", "jan nov", "jorgensen", "o", "601 000 00", "ex", "zzz"])
     def test_customer_search_agrees_with_the_reference_and_pages_completely(self, run, text):
         people = [
@@ -370,7 +394,7 @@ class StorageConformance:
     def test_a_cursor_the_store_did_not_make_is_invalid(self, run):
         async def scenario(store):
             await store.insert_customer(customer(1))
-            for bad in ["garbage", '["a"]', "", "\x00invalid"]:
+            for bad in ["garbage", '["a"]', "", "\x00invalid", "[" * 100_000]:
                 with pytest.raises(InvalidCursor):
                     await store.search_customers([], first=5, after=bad)
                 with pytest.raises(InvalidCursor):

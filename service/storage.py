@@ -100,6 +100,11 @@ class Storage(Protocol):
     ) -> list[Customer]:
         """Customers having any of the E.164 phones or normalised emails (indexed lookups)."""
 
+    async def find_customers_by_blocking_keys(self, keys: Sequence[str], *, limit: int) -> list[Customer]:
+        """Customers having any of the name blocking keys (`service.domain.name_keys.blocking_keys`
+        of `Identity.of_customer(customer)`), at most `limit`, through an index: fuzzy matching
+        finds its candidates here instead of scanning."""
+
     async def search_customers(
         self, tokens: Sequence[str], *, first: int, after: str | None
     ) -> Page[Customer]:

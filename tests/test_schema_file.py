@@ -38,9 +38,15 @@ def test_operation_names_and_arguments_are_the_contract():
 
     m, q = built.mutation_type, built.query_type
     assert signature(m, "recordActivity") == ({"input": "RecordActivityInput!"}, "RecordActivityPayload!")
-    assert signature(m, "createCustomerFromOpenList") == ({"entryId": "ID!", "input": "CustomerInput"}, "CreateCustomerFromOpenListPayload!")
+    assert signature(m, "createCustomerFromOpenList") == (
+        {"entryId": "ID!", "input": "CustomerInput", "confirmNotDuplicate": "Boolean!"},
+        "CreateCustomerFromOpenListPayload!",
+    )
     assert signature(m, "discardOpenListEntry") == ({"entryId": "ID!"}, "DiscardOpenListEntryPayload!")
-    assert signature(m, "createCustomer") == ({"input": "CustomerInput!", "activityId": "ID"}, "CreateCustomerPayload!")
+    assert signature(m, "createCustomer") == (
+        {"input": "CustomerInput!", "activityId": "ID", "confirmNotDuplicate": "Boolean!"},
+        "CreateCustomerPayload!",
+    )
     assert signature(m, "updateCustomer") == ({"id": "ID!", "expectedVersion": "Int!", "input": "CustomerInput!"}, "UpdateCustomerPayload!")
     assert signature(m, "associateActivity") == ({"activityId": "ID!", "customerId": "ID!"}, "AssociateActivityPayload!")
     assert signature(q, "openList")[0] == {"agentId": "ID", "first": "Int", "after": "String"}
@@ -48,6 +54,7 @@ def test_operation_names_and_arguments_are_the_contract():
     assert signature(q, "customers")[0] == {"search": "String", "first": "Int", "after": "String"}
     assert signature(q, "activity") == ({"id": "ID!"}, "Activity")
     assert signature(q, "activities")[0] == {"customerId": "ID", "unassociated": "Boolean", "first": "Int", "after": "String"}
+    assert signature(q, "matchCustomers") == ({"identity": "IdentityInput!", "limit": "Int"}, "[MatchCandidate!]!")
     assert "activities" in built.type_map["Customer"].fields
     for record in ("Customer", "Activity", "OpenListEntry"):
         assert [i.name for i in built.type_map[record].interfaces] == ["Node"]

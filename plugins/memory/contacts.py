@@ -6,7 +6,8 @@ from __future__ import annotations
 import heapq
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from service.domain.contact_directory import (
     ContactField,
@@ -70,9 +71,12 @@ def _pick_page(
 
 
 class ContactTables:
-    """Mixed into MemoryStore; expects `self._customers: dict[str, Customer]`."""
+    """Mixed into MemoryStore; expects `self._customers: dict[str, Customer]` and
+    `self._write_ahead(op, kind, payload)`, which journals a checked write before it is
+    applied (see `.journal`)."""
 
     _customers: dict[str, Customer]
+    _write_ahead: Callable[[str, str, Any], None]
 
     def _init_contacts(self) -> None:
         self._contacts: dict[str, Contact] = {}
@@ -125,6 +129,14 @@ class ContactTables:
         for index in self._sort_indexes.values():
             index.discard(c.id)
 
+    def _index_loaded_contacts(self, collector: Callable[[], Any]) -> None:
+        """Index every contact in `_contacts` (the indexes being empty), collecting each
+        term index's keys with `collector()` and sorting them once."""
+        self._cterms = {f: collector() for f in ContactField}
+        for c in self._contacts.values():
+            self._index_contact(c)
+        self._cterms = {f: index.settle() for f, index in self._cterms.items()}
+
     def _customer_renamed(self, customer_id: str) -> None:
         """A customer's display name changed: re-key its contacts in CUSTOMER orders."""
         name = self._customer_name(customer_id)
@@ -150,11 +162,21 @@ class ContactTables:
         return index
 
     # records -----------------------------------------------------------------------------
+    def _put_contact(self, contact: Contact) -> None:
+        previous = self._contacts.get(contact.id)
+        if previous is not None:
+            self._unindex_contact(previous)
+        self._contacts[contact.id] = contact
+        self._index_contact(contact)
+
+    def _remove_contact(self, contact_id: str) -> None:
+        self._unindex_contact(self._contacts.pop(contact_id))
+
     async def insert_contact(self, contact: Contact) -> None:
         if contact.id in self._contacts:
             raise DuplicateId(contact.id)
-        self._contacts[contact.id] = contact
-        self._index_contact(contact)
+        self._write_ahead("put", "contacts", contact)
+        self._put_contact(contact)
 
     async def get_contacts(self, ids: Sequence[str]) -> list[Contact | None]:
         return [self._contacts.get(i) for i in ids]
@@ -165,16 +187,15 @@ class ContactTables:
             raise RecordNotFound(contact.id)
         if current.version != expected_version:
             raise StaleVersion(current.version)
-        self._unindex_contact(current)
-        self._contacts[contact.id] = contact
-        self._index_contact(contact)
+        self._write_ahead("put", "contacts", contact)
+        self._put_contact(contact)
 
     async def delete_contact(self, contact_id: str) -> None:
         current = self._contacts.get(contact_id)
         if current is None:
             raise RecordNotFound(contact_id)
-        self._unindex_contact(current)
-        del self._contacts[contact_id]
+        self._write_ahead("delete", "contacts", contact_id)
+        self._remove_contact(contact_id)
 
     # the directory -----------------------------------------------------------------------
     def _contact_ids_with_prefix(self, field: ContactField, token: str) -> set[str]:
@@ -221,7 +242,7 @@ class ContactTables:
             return None
         try:
             order, descending, locale, key, cid = json.loads(cursor)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, RecursionError) as exc:  # RecursionError: "[[[[..." nested past the limit
             raise InvalidCursor(cursor) from exc
         if (order, descending, locale) != (q.order.value, q.descending, q.sort_locale) or not (
             isinstance(key, str) and isinstance(cid, str)

@@ -2,6 +2,10 @@
 
 Single process by design. Every method does its work without awaiting in the middle, so on
 one event loop each call is atomic: a compare-and-set on `version` cannot interleave.
+
+With a data file (`--data-file`, see `.journal`) every write is checked, then journaled
+(written and fsync'ed), then applied, still without an await in between: a write that
+fails its check journals nothing, and one the caller saw succeed is on disk.
 """
 
 from __future__ import annotations
@@ -13,12 +17,15 @@ from datetime import datetime
 from typing import Any
 
 from service.domain.display_name import customer_display_name
+from service.domain.identity import Identity
+from service.domain.name_keys import blocking_keys
 from service.domain.records import Activity, Customer, EntryStatus, OpenListEntry
 from service.domain.search import customer_search_terms, customer_sort_key
 from service.storage import DuplicateId, InvalidCursor, Page, RecordNotFound, StaleVersion
 
 from .contacts import ContactTables
 from .index import SortedIndex, take
+from .journal import Journal
 
 def _encode(key: tuple) -> str:
     return json.dumps([k.isoformat() if isinstance(k, datetime) else k for k in key], ensure_ascii=False)
@@ -32,14 +39,35 @@ def _decode(cursor: str | None, *, dated: bool) -> tuple | None:
         if not isinstance(first, str) or not isinstance(second, str):
             raise ValueError
         return (datetime.fromisoformat(first) if dated else first, second)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:  # RecursionError: "[[[[..." nested past the limit
         raise InvalidCursor(cursor) from exc
 
 
-class MemoryStore(ContactTables):
-    """Storage in this process's memory. Lost at exit."""
+class _Collector:
+    """Stands in for a SortedIndex while loaded records are indexed: `add` appends, and
+    `settle` sorts once into the real index."""
 
-    def __init__(self, settings: Any = None) -> None:
+    def __init__(self) -> None:
+        self.keys: list = []
+
+    def add(self, key: Any) -> None:
+        self.keys.append(key)
+
+    def settle(self) -> SortedIndex:
+        self.keys.sort()
+        return SortedIndex.from_sorted(self.keys)
+
+
+class MemoryStore(ContactTables):
+    """Storage in this process's memory: lost at exit, unless a data file is given
+    (`settings.data_file`, or `data_file=`), which journals every write and is replayed by
+    `open()`. `compact_min_lines` overrides `journal.COMPACT_MIN_LINES`."""
+
+    def __init__(self, settings: Any = None, *, data_file: str | None = None, compact_min_lines: int | None = None) -> None:
+        if data_file is None:
+            data_file = getattr(settings, "data_file", "") or ""
+        self.data_file = data_file
+        self._journal: Journal | None = Journal(data_file, compact_min_lines=compact_min_lines) if data_file else None
         self._init_contacts()
         self._customers: dict[str, Customer] = {}
         self._customer_keys: dict[str, tuple[str, str]] = {}
@@ -49,6 +77,8 @@ class MemoryStore(ContactTables):
         self._terms: SortedIndex[str] = SortedIndex()
         self._by_phone: dict[str, set[str]] = defaultdict(set)
         self._by_email: dict[str, set[str]] = defaultdict(set)
+        self._customer_blocking: dict[str, set[str]] = {}
+        self._by_blocking_key: dict[str, set[str]] = defaultdict(set)
 
         self._activities: dict[str, Activity] = {}
         self._activity_all: SortedIndex[tuple[datetime, str]] = SortedIndex()
@@ -60,13 +90,93 @@ class MemoryStore(ContactTables):
 
     # lifecycle -------------------------------------------------------------------------
     async def open(self) -> None:
-        pass
+        if self._journal is not None:
+            if self._live_records():
+                raise RuntimeError("a MemoryStore with a data file is opened before it is written to")
+            self._journal.open(self._replay_put, self._replay_delete)
+            try:
+                self._index_loaded()
+            except BaseException:
+                self._journal.close()
+                raise
+            if self._journal.wants_compaction(self._live_records()):
+                self._journal.compact(self._all_records())
 
     async def close(self) -> None:
-        pass
+        if self._journal is not None:
+            self._journal.close()
 
     async def ping(self) -> None:
-        pass
+        if self._journal is not None:
+            self._journal.check()
+
+    # durability --------------------------------------------------------------------------
+    def _write_ahead(self, op: str, kind: str, payload: Any) -> None:
+        """Journal one write that passed its checks, before it is applied (no-op without a
+        data file). Compacts first when the journal has grown past its threshold: the
+        records in memory are then exactly what the journal holds."""
+        journal = self._journal
+        if journal is None:
+            return
+        if journal.wants_compaction(self._live_records()):
+            journal.compact(self._all_records())
+        journal.append(op, kind, payload)
+
+    def _live_records(self) -> int:
+        return len(self._customers) + len(self._contacts) + len(self._activities) + len(self._entries)
+
+    def _all_records(self):
+        """Every live record as (kind, record): what a snapshot holds."""
+        for kind, table in (
+            ("customers", self._customers),
+            ("contacts", self._contacts),
+            ("activities", self._activities),
+            ("open_list_entries", self._entries),
+        ):
+            for record in table.values():
+                yield kind, record
+
+    # Replay fills the tables only; `_index_loaded` then indexes the survivors in one pass.
+    def _table(self, kind: str) -> dict[str, Any]:
+        tables = {
+            "customers": self._customers,
+            "contacts": self._contacts,
+            "activities": self._activities,
+            "open_list_entries": self._entries,
+        }
+        if kind not in tables:
+            raise ValueError(f"unknown record kind {kind!r}")
+        return tables[kind]
+
+    def _replay_put(self, kind: str, record: Any) -> None:
+        self._table(kind)[record.id] = record
+
+    def _replay_delete(self, kind: str, record_id: str) -> None:
+        if kind != "contacts":
+            raise ValueError(f"{kind} are never deleted")
+        if self._contacts.pop(record_id, None) is None:
+            raise ValueError(f"deletes contact {record_id!r}, which does not exist")
+
+    def _index_loaded(self) -> None:
+        """Index every record in the tables (the store's indexes being empty). Sorted
+        indexes collect their keys and sort them once: inserting keys one by one into a
+        growing sorted list would cost O(n) each."""
+        self._customer_order, self._terms = _Collector(), _Collector()  # type: ignore[assignment]
+        self._activity_all, self._open_all = _Collector(), _Collector()  # type: ignore[assignment]
+        self._activity_by_customer = defaultdict(_Collector)  # type: ignore[arg-type]
+        self._open_by_agent = defaultdict(_Collector)  # type: ignore[arg-type]
+        for c in self._customers.values():
+            self._index_customer(c)
+        for a in self._activities.values():
+            self._index_activity(a)
+        for e in self._entries.values():
+            self._index_entry(e)
+        self._customer_order = self._customer_order.settle()
+        self._terms = self._terms.settle()
+        self._activity_all, self._open_all = self._activity_all.settle(), self._open_all.settle()
+        self._activity_by_customer = defaultdict(SortedIndex, {k: v.settle() for k, v in self._activity_by_customer.items()})
+        self._open_by_agent = defaultdict(SortedIndex, {k: v.settle() for k, v in self._open_by_agent.items()})
+        self._index_loaded_contacts(_Collector)
 
     # helpers ---------------------------------------------------------------------------
     @staticmethod
@@ -95,6 +205,10 @@ class MemoryStore(ContactTables):
             self._by_phone[p.e164].add(c.id)
         for e in c.emails:
             self._by_email[e.normalized].add(c.id)
+        keys = blocking_keys(Identity.of_customer(c))
+        self._customer_blocking[c.id] = keys
+        for key in keys:
+            self._by_blocking_key[key].add(c.id)
 
     def _unindex_customer(self, c: Customer) -> None:
         self._customer_order.discard(self._customer_keys.pop(c.id))
@@ -108,24 +222,34 @@ class MemoryStore(ContactTables):
             self._by_phone[p.e164].discard(c.id)
         for e in c.emails:
             self._by_email[e.normalized].discard(c.id)
+        for key in self._customer_blocking.pop(c.id):
+            ids = self._by_blocking_key[key]
+            ids.discard(c.id)
+            if not ids:
+                del self._by_blocking_key[key]
+
+    def _put_customer(self, customer: Customer) -> None:
+        previous = self._customers.get(customer.id)
+        if previous is not None:
+            self._unindex_customer(previous)
+        self._customers[customer.id] = customer
+        self._index_customer(customer)
+        if previous is not None and customer_display_name(previous) != customer_display_name(customer):
+            self._customer_renamed(customer.id)
 
     async def insert_customer(self, customer: Customer) -> None:
         if customer.id in self._customers:
             raise DuplicateId(customer.id)
-        self._customers[customer.id] = customer
-        self._index_customer(customer)
+        self._write_ahead("put", "customers", customer)
+        self._put_customer(customer)
 
     async def get_customers(self, ids: Sequence[str]) -> list[Customer | None]:
         return [self._customers.get(i) for i in ids]
 
     async def update_customer(self, customer: Customer, expected_version: int) -> None:
         self._check_version(self._customers, customer.id, expected_version, customer.version)
-        previous = self._customers[customer.id]
-        self._unindex_customer(previous)
-        self._customers[customer.id] = customer
-        self._index_customer(customer)
-        if customer_display_name(previous) != customer_display_name(customer):
-            self._customer_renamed(customer.id)
+        self._write_ahead("put", "customers", customer)
+        self._put_customer(customer)
 
     async def find_customers_by_identifiers(
         self, *, phones: Sequence[str], emails: Sequence[str], limit: int
@@ -135,6 +259,12 @@ class MemoryStore(ContactTables):
             ids |= self._by_phone.get(p, set())
         for e in emails:
             ids |= self._by_email.get(e, set())
+        return [self._customers[i] for i in sorted(ids)[:limit]]
+
+    async def find_customers_by_blocking_keys(self, keys: Sequence[str], *, limit: int) -> list[Customer]:
+        ids: set[str] = set()
+        for key in keys:
+            ids |= self._by_blocking_key.get(key, set())
         return [self._customers[i] for i in sorted(ids)[:limit]]
 
     def _ids_with_prefix(self, token: str) -> set[str]:
@@ -175,20 +305,26 @@ class MemoryStore(ContactTables):
         self._activity_all.discard(key)
         self._activity_by_customer[a.customer_id].discard(key)
 
+    def _put_activity(self, activity: Activity) -> None:
+        previous = self._activities.get(activity.id)
+        if previous is not None:
+            self._unindex_activity(previous)
+        self._activities[activity.id] = activity
+        self._index_activity(activity)
+
     async def insert_activity(self, activity: Activity) -> None:
         if activity.id in self._activities:
             raise DuplicateId(activity.id)
-        self._activities[activity.id] = activity
-        self._index_activity(activity)
+        self._write_ahead("put", "activities", activity)
+        self._put_activity(activity)
 
     async def get_activities(self, ids: Sequence[str]) -> list[Activity | None]:
         return [self._activities.get(i) for i in ids]
 
     async def update_activity(self, activity: Activity, expected_version: int) -> None:
         self._check_version(self._activities, activity.id, expected_version, activity.version)
-        self._unindex_activity(self._activities[activity.id])
-        self._activities[activity.id] = activity
-        self._index_activity(activity)
+        self._write_ahead("put", "activities", activity)
+        self._put_activity(activity)
 
     async def list_activities(
         self, *, customer_id: str | None, unassociated: bool | None, first: int, after: str | None
@@ -225,20 +361,26 @@ class MemoryStore(ContactTables):
         self._open_all.discard(key)
         self._open_by_agent[e.agent_id].discard(key)
 
+    def _put_entry(self, entry: OpenListEntry) -> None:
+        previous = self._entries.get(entry.id)
+        if previous is not None:
+            self._unindex_entry(previous)
+        self._entries[entry.id] = entry
+        self._index_entry(entry)
+
     async def insert_open_list_entry(self, entry: OpenListEntry) -> None:
         if entry.id in self._entries:
             raise DuplicateId(entry.id)
-        self._entries[entry.id] = entry
-        self._index_entry(entry)
+        self._write_ahead("put", "open_list_entries", entry)
+        self._put_entry(entry)
 
     async def get_open_list_entries(self, ids: Sequence[str]) -> list[OpenListEntry | None]:
         return [self._entries.get(i) for i in ids]
 
     async def update_open_list_entry(self, entry: OpenListEntry, expected_version: int) -> None:
         self._check_version(self._entries, entry.id, expected_version, entry.version)
-        self._unindex_entry(self._entries[entry.id])
-        self._entries[entry.id] = entry
-        self._index_entry(entry)
+        self._write_ahead("put", "open_list_entries", entry)
+        self._put_entry(entry)
 
     async def list_open_list_entries(
         self, *, agent_id: str | None, first: int, after: str | None

@@ -13,7 +13,8 @@ from .identity import Identity
 from .normalize import fold
 
 # Order matters: digraphs first, then letters, then doubled letters collapse.
-_DIGRAPHS = [("oe", "o"), ("ae", "a"), ("ue", "u"), ("aa", "a"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("qu", "kv")]
+# "dj" is how Đ is written without diacritics (Đorđević, Djordjević).
+_DIGRAPHS = [("dj", "d"), ("oe", "o"), ("ae", "a"), ("ue", "u"), ("aa", "a"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("qu", "kv")]
 _LETTERS = str.maketrans({"w": "v", "y": "i", "q": "k", "x": "ks", "z": "s"})
 _NON_LETTER = re.compile(r"[^a-z0-9]+")
 _DOUBLE = re.compile(r"(.)\1+")

@@ -1,0 +1,436 @@
+"""The memory store's durability (`--data-file PATH`): a write-ahead journal, snapshots that
+keep start-up time flat, and a lock that keeps a second process off the same file.
+
+Files, all beside each other:
+
+- ``PATH``: the journal. A header line, then one JSON line per acknowledged write::
+
+      {"format":"customer-context-journal","version":1}
+      {"seq":1,"op":"put","kind":"customers","doc":{...}}
+      {"seq":2,"op":"delete","kind":"contacts","id":"..."}
+
+  ``seq`` counts writes over the data file's whole life (it does not restart when the
+  journal is compacted). ``put`` stores the record (insert or replacement), ``doc`` being
+  `service.documents.to_document` of it; ``kind`` is a `service.documents.RECORD_TYPES`
+  name. A line is written with one ``write`` and the file is ``fsync``'ed before the write
+  is applied in memory and before the store method returns: acknowledged means durable.
+- ``PATH.snapshot``: every live record as of write ``seq`` (header, one line per record,
+  footer with the count). Written to ``PATH.snapshot.tmp``, fsync'ed, renamed over, and
+  the directory fsync'ed; only then is the journal cut back to its header. A crash at any
+  point leaves either the old snapshot and the full journal, or the new snapshot and a
+  journal whose lines up to its ``seq`` are skipped at start: nothing is lost.
+- ``PATH.lock``: ``flock``'ed exclusively (non-blocking) for the store's lifetime and holding
+  the owner's pid, so a second process fails at start instead of interleaving writes.
+
+Start-up (`Journal.open`): lock, load the snapshot, replay the journal lines after the
+snapshot's ``seq``. Damage is handled by where it is:
+
+- the journal's LAST line incomplete (no newline) or not JSON: a write interrupted by a
+  crash, so never acknowledged. It is dropped with a WARNING naming the file and byte
+  offset, and the file is truncated to the last good line.
+- anything else that is wrong (an unreadable line with lines after it, a gap in ``seq``,
+  an unknown kind, a record that does not decode, a damaged snapshot, a file that is not a
+  journal at all): `DataFileError`, and the service does not start. Acknowledged data may
+  be missing there; skipping it silently would serve a wrong state as if it were whole. The
+  file is left untouched for the operator (restore a backup or repair it by hand).
+
+When a write cannot be made durable (disk full, I/O error) the store method raises
+`StoreUnavailable` and nothing changes in memory; the partial line is cut off again. If
+that is impossible, or ``fsync`` itself failed (the kernel may have dropped the dirty
+pages), every later write and `ping` raise `StoreUnavailable` until restart; the write
+whose fsync failed was not applied, yet may reappear after a restart (like a timeout, the
+error does not say it was not stored).
+
+Costs: one ``write`` and one ``fsync`` per write, on the event loop (it blocks the loop for
+the fsync, commonly 0.1-1 ms on SSDs; writes are serialised by it). A compaction encodes
+every live record on the event loop too: seconds for 100,000 records, once per at least
+2 x live-records writes.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import logging
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from service.documents import RECORD_TYPES, from_document, from_json, to_document, to_json
+from service.settings import ConfigurationError
+from service.storage import StoreUnavailable
+
+log = logging.getLogger("customer_context.memory.journal")
+
+#: Compact when the journal holds more lines than max(COMPACT_MIN_LINES, COMPACT_FACTOR x
+#: live records): replay then never reads much more than the live data twice over, and
+#: the cost of a compaction (writing every live record once) is spread over at least as
+#: many writes as there are records.
+COMPACT_MIN_LINES = 10_000
+COMPACT_FACTOR = 2
+
+JOURNAL_FORMAT = "customer-context-journal"
+SNAPSHOT_FORMAT = "customer-context-snapshot"
+VERSION = 1
+_HEADER = (to_json({"format": JOURNAL_FORMAT, "version": VERSION}) + "\n").encode()
+
+
+class DataFileError(ConfigurationError):
+    """The data file cannot be used: another process holds it, it cannot be opened, or it is
+    damaged beyond a torn last line. Start-up stops with this message."""
+
+
+def _encode(obj: dict[str, Any]) -> bytes:
+    # surrogatepass: a lone surrogate that reached a record survives (json.loads of bytes
+    # decodes with surrogatepass too) instead of failing the write.
+    return (to_json(obj) + "\n").encode("utf-8", "surrogatepass")
+
+
+def _fsync_dir(path: str) -> None:
+    fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _decode_record(kind: Any, doc: Any) -> Any:
+    cls = RECORD_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise ValueError(f"unknown record kind {kind!r}")
+    if not isinstance(doc, dict):
+        raise ValueError("the record is not a JSON object")
+    return from_document(cls, doc)
+
+
+class _Damaged(Exception):
+    def __init__(self, offset: int, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.offset, self.line, self.reason = offset, line, reason
+
+
+class Journal:
+    """The files behind one durable MemoryStore. Every method is synchronous."""
+
+    def __init__(self, path: str, *, compact_min_lines: int | None = None, compact_factor: int | None = None) -> None:
+        self.path = os.fspath(path)
+        self.snapshot_path = self.path + ".snapshot"
+        self.lock_path = self.path + ".lock"
+        self.compact_min_lines = COMPACT_MIN_LINES if compact_min_lines is None else compact_min_lines
+        self.compact_factor = COMPACT_FACTOR if compact_factor is None else compact_factor
+        self._fd: int | None = None
+        self._lock_fd: int | None = None
+        self._seq = 0  # the last write that is durable
+        self._size = 0  # bytes of the journal up to the end of its last good line
+        self._lines = 0  # write lines in the journal (its header not counted)
+        self._broken: str | None = None
+        self._next_compaction_lines = 0  # after a failed compaction: wait for this many lines
+        self._stale = 0  # journal lines the snapshot already holds
+
+    # start-up ----------------------------------------------------------------------------
+    def open(self, put: Callable[[str, Any], None], delete: Callable[[str, str], None]) -> None:
+        """Lock the data file, then replay the snapshot and the journal through `put(kind,
+        record)` and `delete(kind, id)`. Raises DataFileError when the file cannot be used."""
+        if self._lock_fd is not None:
+            raise RuntimeError("the journal is already open")
+        self._lock()
+        try:
+            snapshot_seq = self._load_snapshot(put)
+            self._replay(snapshot_seq, put, delete)
+        except BaseException:
+            self.close()
+            raise
+
+    def _lock(self) -> None:
+        try:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise DataFileError(f"cannot open the data file's lock {self.lock_path}: {exc.strerror}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            try:
+                holder = os.read(fd, 64).decode("ascii", "replace").strip()
+            except OSError:
+                holder = ""
+            os.close(fd)
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise DataFileError(f"cannot lock data file {self.path} ({self.lock_path}): {exc.strerror}") from exc
+            who = f"process {holder}" if holder.isdigit() else "another process"
+            raise DataFileError(
+                f"data file {self.path} is in use by {who} (lock {self.lock_path} is held); "
+                "only one process may use a data file: stop the other one or choose another --data-file"
+            ) from None
+        self._lock_fd = fd
+        try:  # who holds it, for the message another process gets
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError:
+            pass
+
+    def _load_snapshot(self, put: Callable[[str, Any], None]) -> int:
+        """Feed the snapshot's records to `put`; the seq it is complete up to (0: none)."""
+        try:
+            os.unlink(self.snapshot_path + ".tmp")  # a compaction that did not finish
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise DataFileError(f"cannot remove {self.snapshot_path}.tmp: {exc.strerror}") from exc
+        try:
+            f = open(self.snapshot_path, "rb")
+        except FileNotFoundError:
+            return 0
+        except OSError as exc:
+            raise DataFileError(f"cannot read snapshot {self.snapshot_path}: {exc.strerror}") from exc
+        offset, number, seq, count, ended = 0, 0, None, 0, False
+        with f:
+            try:
+                for number, raw in enumerate(f, 1):
+                    if ended:
+                        raise ValueError("data after the end marker")
+                    if not raw.endswith(b"\n"):
+                        raise ValueError("incomplete line")
+                    obj = from_json(raw)
+                    if not isinstance(obj, dict):
+                        raise ValueError("not a JSON object")
+                    if number == 1:
+                        if obj.get("format") != SNAPSHOT_FORMAT or obj.get("version") != VERSION:
+                            raise ValueError("not a Customer Context snapshot (version 1)")
+                        seq = obj.get("seq")
+                        if not isinstance(seq, int) or seq < 0:
+                            raise ValueError("no seq in the header")
+                    elif "end" in obj:
+                        if obj.get("count") != count:
+                            raise ValueError(f"the end marker counts {obj.get('count')!r} records, the file holds {count}")
+                        ended = True
+                    else:
+                        put(obj.get("kind"), _decode_record(obj.get("kind"), obj.get("doc")))
+                        count += 1
+                    offset += len(raw)
+            except OSError as exc:
+                raise DataFileError(f"cannot read snapshot {self.snapshot_path}: {exc.strerror}") from exc
+            except Exception as exc:  # whatever a damaged record makes decoding raise
+                raise DataFileError(
+                    f"snapshot {self.snapshot_path} is damaged at byte {offset} (line {number}): "
+                    f"{exc or type(exc).__name__}; the service will not start on partial data: restore the data "
+                    "file and its snapshot from a backup"
+                ) from exc
+        if not ended:
+            raise DataFileError(
+                f"snapshot {self.snapshot_path} ends at byte {offset} without its end marker; "
+                "the service will not start on partial data: restore the data file and its snapshot from a backup"
+            )
+        return seq  # type: ignore[return-value]
+
+    def _replay(self, snapshot_seq: int, put: Callable[[str, Any], None], delete: Callable[[str, str], None]) -> None:
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise DataFileError(f"cannot open data file {self.path}: {exc.strerror}") from exc
+        self._fd = fd
+        try:
+            with open(fd, "rb", closefd=False) as f:
+                good, lines, seq, stale = self._read(f, snapshot_seq, put, delete)
+        except _Damaged as exc:
+            raise DataFileError(
+                f"data file {self.path} is damaged at byte {exc.offset} (line {exc.line}): {exc.reason}; "
+                "acknowledged writes may be missing there, so the service will not start: restore the file "
+                "from a backup, or repair it by hand"
+            ) from None
+        except OSError as exc:
+            raise DataFileError(f"cannot read data file {self.path}: {exc.strerror}") from exc
+        self._seq = max(seq, snapshot_seq)
+        end = os.fstat(fd).st_size
+        try:
+            if good == 0:  # a new (or empty, or torn while being created) journal
+                os.ftruncate(fd, 0)
+                os.write(fd, _HEADER)
+                os.fsync(fd)
+                _fsync_dir(self.path)
+                self._size = len(_HEADER)
+            elif lines and stale == lines:
+                # A compaction stopped after its snapshot was in place: finish cutting.
+                os.ftruncate(fd, len(_HEADER))
+                os.fsync(fd)
+                self._size, lines, stale = len(_HEADER), 0, 0
+            else:
+                self._size = good
+                if end > good:
+                    os.ftruncate(fd, good)
+                    os.fsync(fd)
+        except OSError as exc:
+            raise DataFileError(f"cannot write data file {self.path}: {exc.strerror}") from exc
+        self._lines, self._stale = lines, stale
+
+    def _read(self, f, snapshot_seq: int, put, delete) -> tuple[int, int, int, int]:
+        """(bytes up to the last good line, write lines, last seq, lines the snapshot already
+        holds). Raises _Damaged; warns about and leaves out a torn last line."""
+        offset, number, lines, seq, stale = 0, 0, 0, 0, 0
+        for number, raw in enumerate(f, 1):
+            start = offset
+            offset += len(raw)
+            obj = None
+            if raw.endswith(b"\n"):
+                try:
+                    obj = from_json(raw)
+                except (ValueError, RecursionError):
+                    pass
+            if not isinstance(obj, dict):
+                last = not f.read(1)
+                if number == 1 and not (last and _HEADER.startswith(raw)):
+                    raise _Damaged(start, number, "not a Customer Context journal (its first line is no journal header)")
+                if not last:  # lines follow: not a write cut short by a crash
+                    raise _Damaged(start, number, "the line is not a complete JSON object")
+                if number > 1:
+                    log.warning(
+                        "data file %s: dropped an incomplete last line at byte %d (line %d, %d bytes): a write "
+                        "interrupted by a crash, never acknowledged; the file is truncated there",
+                        self.path, start, number, len(raw),
+                    )
+                return (start, lines, seq, stale)
+            if number == 1:
+                if obj.get("format") != JOURNAL_FORMAT or obj.get("version") != VERSION:
+                    raise _Damaged(start, number, "not a Customer Context journal (version 1) header")
+                continue
+            try:
+                line_seq = obj["seq"]
+                if not isinstance(line_seq, int) or isinstance(line_seq, bool):
+                    raise ValueError("seq is not a whole number")
+                if lines and line_seq <= seq:
+                    raise ValueError(f"write {line_seq} follows write {seq}")
+                if line_seq <= snapshot_seq:
+                    stale += 1  # already in the snapshot (a compaction stopped before cutting the journal)
+                else:
+                    expected = max(seq, snapshot_seq) + 1
+                    if line_seq != expected:
+                        if not lines and not snapshot_seq:
+                            raise ValueError(
+                                f"the journal starts at write {line_seq} but there is no snapshot "
+                                f"({self.snapshot_path}) holding the writes before it"
+                            )
+                        raise ValueError(f"write {line_seq} follows write {expected - 1}; the writes between are missing")
+                    op, kind = obj["op"], obj["kind"]
+                    if op == "put":
+                        put(kind, _decode_record(kind, obj["doc"]))
+                    elif op == "delete" and isinstance(obj["id"], str):
+                        delete(kind, obj["id"])
+                    else:
+                        raise ValueError(f"unknown operation {op!r}")
+            except KeyError as exc:
+                raise _Damaged(start, number, f"no {exc} in a write") from None
+            except Exception as exc:  # whatever a damaged record makes decoding or indexing raise
+                raise _Damaged(start, number, str(exc) or type(exc).__name__) from None
+            seq = line_seq
+            lines += 1
+        if number == 0:
+            return (0, 0, 0, 0)
+        return (offset, lines, seq, stale)
+
+    # writing -----------------------------------------------------------------------------
+    def append(self, op: str, kind: str, payload: Any) -> None:
+        """Make one write durable: `put` a record or `delete` an id. Returns once it is on disk
+        (written and fsync'ed); raises StoreUnavailable when it could not be made durable."""
+        if self._fd is None:
+            raise StoreUnavailable(f"data file {self.path} is not open")
+        if self._broken is not None:
+            raise StoreUnavailable(self._broken)
+        seq = self._seq + 1
+        if op == "put":
+            line = _encode({"seq": seq, "op": "put", "kind": kind, "doc": to_document(payload)})
+        else:
+            line = _encode({"seq": seq, "op": op, "kind": kind, "id": payload})
+        try:
+            view = memoryview(line)
+            while view:
+                view = view[os.write(self._fd, view):]
+        except OSError as exc:
+            try:
+                os.ftruncate(self._fd, self._size)
+            except OSError as exc2:
+                self._fail(f"cannot write data file {self.path} ({exc.strerror}) nor cut the partial write ({exc2.strerror})")
+            raise StoreUnavailable(f"cannot write data file {self.path}: {exc.strerror}") from exc
+        try:
+            os.fsync(self._fd)
+        except OSError as exc:
+            # After a failed fsync the kernel may have dropped the pages: nothing written from
+            # now on can be trusted to be durable.
+            self._fail(f"cannot sync data file {self.path}: {exc.strerror}")
+            raise StoreUnavailable(self._broken) from exc
+        self._seq = seq
+        self._size += len(line)
+        self._lines += 1
+
+    def _fail(self, reason: str) -> None:
+        self._broken = reason + "; writes are refused until the service restarts"
+        log.error("%s", self._broken)
+
+    def check(self) -> None:
+        """Raise StoreUnavailable when writes can no longer be made durable."""
+        if self._broken is not None:
+            raise StoreUnavailable(self._broken)
+
+    # compaction --------------------------------------------------------------------------
+    def wants_compaction(self, live_records: int) -> bool:
+        """Whether the journal has grown past max(compact_min_lines, compact_factor x live
+        records), or holds lines a snapshot already has."""
+        threshold = 0 if self._stale else max(self.compact_min_lines, self.compact_factor * live_records)
+        return self._lines > max(threshold, self._next_compaction_lines)
+
+    def compact(self, records: Iterable[tuple[str, Any]]) -> None:
+        """Write every live record (`(kind, record)` pairs, as of the last write) to the
+        snapshot, then cut the journal back to its header. Failure is logged, not raised:
+        the journal alone still holds everything, and the next try waits a while."""
+        if self._fd is None or self._broken is not None:
+            return
+        tmp = self.snapshot_path + ".tmp"
+        try:
+            count = 0
+            with open(tmp, "wb", buffering=1 << 20) as out:
+                out.write(_encode({"format": SNAPSHOT_FORMAT, "version": VERSION, "seq": self._seq}))
+                for kind, record in records:
+                    out.write(_encode({"kind": kind, "doc": to_document(record)}))
+                    count += 1
+                out.write(_encode({"end": True, "count": count}))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, self.snapshot_path)
+            _fsync_dir(self.snapshot_path)
+        except Exception as exc:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            self._next_compaction_lines = 2 * self._lines
+            log.error("data file %s: compaction failed (%s); the journal keeps growing, next try later", self.path, exc)
+            return
+        # The snapshot is durable: every line of the journal is in it now.
+        try:
+            os.ftruncate(self._fd, len(_HEADER))
+        except OSError as exc:
+            self._stale, self._next_compaction_lines = self._lines, 2 * self._lines
+            log.error("data file %s: cannot cut the journal after a snapshot (%s); next try later", self.path, exc)
+            return
+        try:
+            os.fsync(self._fd)
+        except OSError as exc:
+            self._fail(f"cannot sync data file {self.path}: {exc.strerror}")
+            return
+        self._size, self._lines, self._stale, self._next_compaction_lines = len(_HEADER), 0, 0, 0
+
+    # shutdown ----------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the journal (every write already is on disk) and release the lock."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+        lock, self._lock_fd = self._lock_fd, None
+        if lock is not None:
+            os.close(lock)  # releases the flock
+
+    @property
+    def lines(self) -> int:
+        return self._lines
+
+    @property
+    def seq(self) -> int:
+        return self._seq

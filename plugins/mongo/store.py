@@ -1,0 +1,380 @@
+"""The mongo backend: one collection per record type, `_id` = the record's id, writes as
+compare-and-set on `version`, lists paged by keyset cursors over indexed sort keys.
+
+It uses only the collection API that PyMongo's asyncio client, Motor and mongomock-motor
+share (see `connection.resolved` for the one difference that matters), and no transactions:
+every write is a single-document atomic step, and where one change touches two documents
+(a customer and its identifier pointers, a customer and its contacts' sort keys) the order
+of the steps keeps every reader correct (see `_add_identifiers`, `contacts._follow_customer`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from service.domain.display_name import customer_display_name
+from service.domain.records import Activity, Customer, EntryStatus, OpenListEntry
+from service.settings import Settings
+from service.storage import DuplicateId, Page, RecordNotFound, StaleVersion
+
+from .codec import (
+    DERIVED_VERSION,
+    WITHOUT_DERIVED,
+    customer_derived,
+    customer_document,
+    decode_pair,
+    email_key,
+    encode_cursor,
+    identifier_keys,
+    keyset,
+    phone_key,
+    prefix,
+    record_document,
+    record_from,
+)
+from .connection import make_client, ping, resolved, unavailable_on_connection_loss
+from .contacts import ContactCollection
+from .indexes import INDEXES
+
+guarded = unavailable_on_connection_loss
+
+
+def both(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """The filter requiring `a` and `b` (either may be empty: no condition)."""
+    if not a:
+        return b
+    if not b:
+        return a
+    return {"$and": [a, b]}
+
+
+def path_value(doc: dict[str, Any], path: str) -> Any:
+    for part in path.split("."):
+        doc = doc[part]
+    return doc
+
+
+class MongoStore(ContactCollection):
+    """Storage in a MongoDB database (`mongodb_url`, `mongodb_database`). Pass `client` to
+    use a client made elsewhere (a Motor client, or mongomock-motor's in tests): the store
+    then does not close it."""
+
+    def __init__(self, settings: Settings | None = None, *, client: Any = None) -> None:
+        settings = settings or Settings()
+        self.url = settings.mongodb_url
+        self.database_name = settings.mongodb_database
+        self.timeout_ms = settings.mongodb_timeout_ms
+        self._client = client
+        self._owns_client = client is None
+        self._db: Any = None
+
+    # lifecycle -------------------------------------------------------------------------
+    def _connect(self) -> Any:
+        if self._client is None:
+            self._client = make_client(self.url, self.timeout_ms)
+        if self._db is None:
+            db = self._db = self._client.get_database(self.database_name)
+            self._customers = db["customers"]
+            self._contacts = db["contacts"]
+            self._activities = db["activities"]
+            self._entries = db["open_list_entries"]
+            self._identifiers = db["identifiers"]
+            self._meta = db["service_meta"]
+        return self._db
+
+    @property
+    def client(self) -> Any:
+        """The client (for a second store over the same data, in tests); connects on first use."""
+        self._connect()
+        return self._client
+
+    @property
+    def database(self) -> Any:
+        """The database object (for tests and tools); connects on first use."""
+        return self._connect()
+
+    @guarded
+    async def open(self) -> None:
+        db = self._connect()
+        try:
+            await ping(db, self.url, self.timeout_ms)
+            for collection, specs in INDEXES.items():
+                for name, keys in specs:
+                    await db[collection].create_index(keys, name=name)
+            await self._check_derived_fields()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        client, self._db = self._client, None
+        if self._owns_client and client is not None:
+            self._client = None
+            await resolved(client.close())
+
+    async def ping(self) -> None:
+        await ping(self._connect(), self.url, self.timeout_ms)
+
+    async def _check_derived_fields(self) -> None:
+        """Recompute the stored search terms and sort keys when the code that makes them
+        changed (a new collation version, say) since they were written."""
+        meta = await self._meta.find_one({"_id": "derived_fields"})
+        if meta is not None and meta.get("version") == DERIVED_VERSION:
+            return
+        await self._rebuild_customers()
+        await self._rebuild_contacts()
+        await self._meta.update_one({"_id": "derived_fields"}, {"$set": {"version": DERIVED_VERSION}}, upsert=True)
+
+    async def _rebuild_customers(self) -> None:
+        async for doc in self._batches(self._customers):
+            c = record_from(Customer, doc)
+            await self._customers.update_one({"_id": c.id, "version": c.version}, {"$set": customer_derived(c)})
+
+    async def _batches(self, collection: Any, size: int = 500):
+        """Every record document of a collection, in _id order, a batch at a time."""
+        last = None
+        while True:
+            query = {} if last is None else {"_id": {"$gt": last}}
+            docs = await collection.find(query, WITHOUT_DERIVED).sort([("_id", 1)]).limit(size).to_list(None)
+            for doc in docs:
+                yield doc
+            if len(docs) < size:
+                return
+            last = docs[-1]["_id"]
+
+    # helpers ---------------------------------------------------------------------------
+    @staticmethod
+    async def _by_ids(collection: Any, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            return {}
+        docs = await collection.find({"_id": {"$in": unique}}, WITHOUT_DERIVED).to_list(None)
+        return {doc["_id"]: doc for doc in docs}
+
+    @staticmethod
+    async def _insert(collection: Any, doc: dict[str, Any]) -> None:
+        try:
+            await collection.insert_one(doc)
+        except DuplicateKeyError:
+            raise DuplicateId(doc["_id"]) from None
+
+    @staticmethod
+    async def _raise_conflict(collection: Any, record_id: str, expected_version: int | None = None) -> None:
+        """RecordNotFound or StaleVersion for a compare-and-set that matched nothing (or,
+        given `expected_version`, would not match); returns if the stored version is it."""
+        current = await collection.find_one({"_id": record_id}, {"version": 1})
+        if current is None:
+            raise RecordNotFound(record_id)
+        if expected_version is None or current["version"] != expected_version:
+            raise StaleVersion(current["version"])
+
+    async def _replace(self, collection: Any, record: Any, expected_version: int, doc: dict[str, Any]) -> None:
+        if record.version != expected_version + 1:
+            await self._raise_conflict(collection, record.id, expected_version)
+            raise ValueError("the new record's version must be expected_version + 1")
+        result = await collection.replace_one({"_id": record.id, "version": expected_version}, doc)
+        if result.matched_count == 0:
+            await self._raise_conflict(collection, record.id)
+
+    async def _page(
+        self,
+        collection: Any,
+        cls: type,
+        base: dict[str, Any],
+        fields: Sequence[str],
+        after: Sequence[Any] | None,
+        *,
+        descending: bool,
+        first: int,
+        cursor_of: Any,
+        projection: dict[str, int] | None = None,
+    ) -> Page:
+        """One page of `base`'s matches in (fields..., _id) order after the key `after`."""
+        query = base if after is None else both(base, keyset(fields, after, descending))
+        direction = -1 if descending else 1
+        order = [(f, direction) for f in fields] + [("_id", direction)]
+        docs = await collection.find(query, projection).sort(order).limit(first + 1).to_list(None)
+        total = await collection.count_documents(base)
+        items = [
+            (cursor_of([path_value(doc, f) for f in fields], doc["_id"]), record_from(cls, doc)) for doc in docs[:first]
+        ]
+        return Page(items, total, len(docs) > first, after is not None)
+
+    # customers -------------------------------------------------------------------------
+    async def _add_identifiers(self, customer_id: str, keys: set[str], version: int) -> None:
+        """Point `keys` at the customer, tagged with the version that brings them. Done
+        before the customer is written, so a reader that sees the customer with the
+        identifier also finds the pointer; a write that then fails leaves only an extra
+        pointer, which readers verify away."""
+        ref = {"customer_id": customer_id, "version": version}
+        for key in sorted(keys):
+            try:
+                await self._identifiers.update_one({"_id": key}, {"$addToSet": {"refs": ref}}, upsert=True)
+            except DuplicateKeyError:  # two upserts of a new key raced; the other created it
+                await self._identifiers.update_one({"_id": key}, {"$addToSet": {"refs": ref}}, upsert=True)
+
+    async def _remove_identifiers(self, customer_id: str, keys: set[str], version: int) -> None:
+        """After the customer's version `version` (which lacks `keys`) is written: drop its
+        pointers that older versions added. A later version that brings a key back adds a
+        pointer tagged with its own, higher version, which this never removes, whatever
+        the order in which concurrent writers get here."""
+        for key in sorted(keys):
+            await self._identifiers.update_one(
+                {"_id": key}, {"$pull": {"refs": {"customer_id": customer_id, "version": {"$lt": version}}}}
+            )
+            await self._identifiers.delete_one({"_id": key, "refs": {"$size": 0}})
+
+    @guarded
+    async def insert_customer(self, customer: Customer) -> None:
+        await self._add_identifiers(customer.id, identifier_keys(customer), customer.version)
+        await self._insert(self._customers, customer_document(customer))
+
+    @guarded
+    async def get_customers(self, ids: Sequence[str]) -> list[Customer | None]:
+        docs = await self._by_ids(self._customers, ids)
+        return [record_from(Customer, docs.get(i)) for i in ids]
+
+    @guarded
+    async def update_customer(self, customer: Customer, expected_version: int) -> None:
+        stored = await self._customers.find_one({"_id": customer.id}, WITHOUT_DERIVED)
+        if stored is None:
+            raise RecordNotFound(customer.id)
+        if stored["version"] != expected_version:
+            raise StaleVersion(stored["version"])
+        if customer.version != expected_version + 1:
+            raise ValueError("the new record's version must be expected_version + 1")
+        # The compare-and-set below only succeeds if the stored document is still this one.
+        previous = record_from(Customer, stored)
+        old_keys, new_keys = identifier_keys(previous), identifier_keys(customer)
+        await self._add_identifiers(customer.id, new_keys - old_keys, customer.version)
+        result = await self._customers.replace_one(
+            {"_id": customer.id, "version": expected_version}, customer_document(customer)
+        )
+        if result.matched_count == 0:
+            await self._raise_conflict(self._customers, customer.id)
+        await self._remove_identifiers(customer.id, old_keys - new_keys, customer.version)
+        if customer_display_name(previous) != customer_display_name(customer):
+            await self._customer_renamed(customer)
+
+    @guarded
+    async def find_customers_by_identifiers(
+        self, *, phones: Sequence[str], emails: Sequence[str], limit: int
+    ) -> list[Customer]:
+        keys = list(dict.fromkeys([phone_key(p) for p in phones] + [email_key(e) for e in emails]))
+        if not keys:
+            return []
+        # Targeted reads when sharded on hashed _id: the pointers, then the customers.
+        pointers = await self._identifiers.find({"_id": {"$in": keys}}).to_list(None)
+        candidates = sorted({ref["customer_id"] for doc in pointers for ref in doc.get("refs", ())})
+        wanted_phones, wanted_emails = set(phones), set(emails)
+        found = [
+            c
+            for c in await self.get_customers(candidates)
+            if c is not None
+            and (any(p.e164 in wanted_phones for p in c.phones) or any(e.normalized in wanted_emails for e in c.emails))
+        ]
+        return found[:limit]
+
+    @guarded
+    async def find_customers_by_blocking_keys(self, keys: Sequence[str], *, limit: int) -> list[Customer]:
+        if not keys:
+            return []
+        cursor = self._customers.find({"_blocking": {"$in": list(keys)}}, projection={"_terms": 0}).sort("_id", 1).limit(limit)
+        return [record_from(Customer, doc) for doc in await cursor.to_list(None)]
+
+    @guarded
+    async def search_customers(self, tokens: Sequence[str], *, first: int, after: str | None) -> Page[Customer]:
+        after_key = decode_pair(after, dated=False)
+        words = list(dict.fromkeys(tokens))
+        base: dict[str, Any] = {}
+        if len(words) == 1:
+            base = {"_terms": prefix(words[0])}
+        elif words:
+            base = {"$and": [{"_terms": prefix(w)} for w in words]}
+        return await self._page(
+            self._customers,
+            Customer,
+            base,
+            ["_sort"],
+            after_key,
+            descending=False,
+            first=first,
+            cursor_of=lambda keys, i: encode_cursor([*keys, i]),
+            projection={"_terms": 0},
+        )
+
+    # activities ------------------------------------------------------------------------
+    @guarded
+    async def insert_activity(self, activity: Activity) -> None:
+        await self._insert(self._activities, record_document(activity))
+
+    @guarded
+    async def get_activities(self, ids: Sequence[str]) -> list[Activity | None]:
+        docs = await self._by_ids(self._activities, ids)
+        return [record_from(Activity, docs.get(i)) for i in ids]
+
+    @guarded
+    async def update_activity(self, activity: Activity, expected_version: int) -> None:
+        await self._replace(self._activities, activity, expected_version, record_document(activity))
+
+    @guarded
+    async def list_activities(
+        self, *, customer_id: str | None, unassociated: bool | None, first: int, after: str | None
+    ) -> Page[Activity]:
+        after_key = decode_pair(after, dated=True)
+        if customer_id is not None:
+            if unassociated:
+                return Page([], 0, False, after is not None)
+            base: dict[str, Any] = {"customer_id": customer_id}
+        elif unassociated:
+            base = {"customer_id": None}
+        elif unassociated is False:
+            base = {"customer_id": {"$ne": None}}
+        else:
+            base = {}
+        return await self._page(
+            self._activities,
+            Activity,
+            base,
+            ["occurred_at"],
+            after_key,
+            descending=True,
+            first=first,
+            cursor_of=lambda keys, i: encode_cursor([*keys, i]),
+        )
+
+    # open list -------------------------------------------------------------------------
+    @guarded
+    async def insert_open_list_entry(self, entry: OpenListEntry) -> None:
+        await self._insert(self._entries, record_document(entry))
+
+    @guarded
+    async def get_open_list_entries(self, ids: Sequence[str]) -> list[OpenListEntry | None]:
+        docs = await self._by_ids(self._entries, ids)
+        return [record_from(OpenListEntry, docs.get(i)) for i in ids]
+
+    @guarded
+    async def update_open_list_entry(self, entry: OpenListEntry, expected_version: int) -> None:
+        await self._replace(self._entries, entry, expected_version, record_document(entry))
+
+    @guarded
+    async def list_open_list_entries(
+        self, *, agent_id: str | None, first: int, after: str | None
+    ) -> Page[OpenListEntry]:
+        after_key = decode_pair(after, dated=True)
+        base: dict[str, Any] = {"status": EntryStatus.OPEN.value}
+        if agent_id is not None:
+            base["agent_id"] = agent_id
+        return await self._page(
+            self._entries,
+            OpenListEntry,
+            base,
+            ["created_at"],
+            after_key,
+            descending=False,
+            first=first,
+            cursor_of=lambda keys, i: encode_cursor([*keys, i]),
+        )
