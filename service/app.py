@@ -21,7 +21,8 @@ from .events import EventBus
 from .runtime import Runtime
 from .schema import schema
 from .schema.context import build_context
-from .settings import Settings
+from .settings import ConfigurationError, Settings
+from .storage import StoreUnavailable
 
 log = logging.getLogger("customer_context")
 
@@ -74,7 +75,12 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
     async def lifespan(app: Starlette):
         store = plugins.build_store(backend, settings)
         matcher = plugins.build_matcher(strategy, settings)
-        await store.open()
+        try:
+            await store.open()
+        except (ConfigurationError, StoreUnavailable) as exc:
+            # The CLI reports it in one line (exit 2) instead of a server traceback.
+            app.state.startup_error = exc
+            raise
         events = EventBus(pm)
         runtime = Runtime(settings=settings, store=store, matcher=matcher, events=events, plugin_manager=pm)
         events.runtime = runtime
@@ -98,5 +104,6 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = None
+    app.state.startup_error = None
     app.state.settings = settings
     return app

@@ -34,7 +34,13 @@ def _serve(settings) -> int:
         file=sys.stderr,
         flush=True,
     )
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on")
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on")
+    except SystemExit:
+        # uvicorn exits when startup fails; say why in one line if the store told us.
+        if app.state.startup_error is not None:
+            raise ConfigurationError(str(app.state.startup_error)) from None
+        raise
     return 0
 
 
@@ -66,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list_plugins(settings)
         return _serve(settings)
     except ConfigurationError as exc:
-        print(f"customer-context: configuration error: {exc}", file=sys.stderr)
+        print(f"customer-context: cannot start: {exc}", file=sys.stderr)
         return 2
 
 

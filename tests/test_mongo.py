@@ -449,3 +449,19 @@ def test_the_asyncio_client_and_motor_differences_are_papered_over():
         assert await resolved("direct") == "direct"
 
     run(scenario())
+
+
+def test_the_start_command_refuses_an_unreachable_server_in_one_line():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, "-m", "service", "serve", "--port", "0", "--backend", "mongo",
+         "--mongodb-url", "mongodb://127.0.0.1:1", "--mongodb-timeout-ms", "1000"],
+        cwd=root, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("customer-context: cannot start: MongoDB at mongodb://127.0.0.1:1 did not answer within 1000 ms")
