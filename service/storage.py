@@ -8,17 +8,24 @@ startup and `close()` once at shutdown.
 Contracts every backend keeps (the conformance tests check them):
 
 - Records are the frozen dataclasses of `service.domain.records`; a backend stores and
-  returns them unchanged (equal by value).
+  returns them unchanged (equal by value). Their times are UTC with whole milliseconds
+  (the service never makes finer ones), so BSON dates and the like keep them exactly.
 - `insert_*` stores a new record (version 1). Inserting an id that exists raises
   `DuplicateId`.
 - `update_*` replaces a record only if the stored version equals `expected_version`, in one
-  atomic step; the new record's version is `expected_version + 1`. Otherwise it raises
+  atomic step. The service sets the new record's version to `expected_version + 1`; a
+  backend may check it (ValueError) but never changes it. Otherwise it raises
   `StaleVersion` (carrying the current version) or `RecordNotFound`.
+- `find_*` look-ups that find more than `limit` return the first `limit` by id.
 - `get_*` takes many ids at once (DataLoaders batch them) and answers in the same order,
   with None where an id is unknown.
-- Lists return a `Page`. Cursors are strings the backend makes and understands; they stay
-  valid when records are inserted before or after them. An unparseable cursor raises
+- Lists return a `Page`. `first` may be 0 (the service asks for `total_count` alone).
+  `has_previous_page` is true when the request had a cursor. Cursors are strings the
+  backend makes and understands; they stay valid when records are inserted before or
+  after them. An unparseable cursor (however deeply nested its JSON) raises
   `InvalidCursor`.
+- Locales in a `ContactQuery` are always one of `service.domain.collation.LOCALES`
+  (the service negotiates them from Accept-Language first).
 """
 
 from __future__ import annotations
