@@ -28,13 +28,21 @@ RECORD_TYPES: dict[str, type] = {
 
 
 @functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+def _names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+@functools.cache
+def _loaders(cls: type) -> tuple[tuple[str, Any], ...]:
+    """(field name, type hint) per field, worked out once per class: replaying a journal
+    or a collection loads hundreds of thousands of records."""
+    hints = typing.get_type_hints(cls)
+    return tuple((name, hints[name]) for name in _names(cls))
 
 
 def to_document(record: Any) -> dict[str, Any]:
     """A record (any dataclass of `service.domain.records`) as a document."""
-    return {f.name: _dump(getattr(record, f.name)) for f in dataclasses.fields(record)}
+    return {name: _dump(getattr(record, name)) for name in _names(type(record))}
 
 
 def _dump(value: Any) -> Any:
@@ -50,11 +58,10 @@ def _dump(value: Any) -> Any:
 def from_document(cls: type, doc: dict[str, Any]) -> Any:
     """The record of type `cls` a document holds. Unknown keys are ignored, so a backend may
     keep its own fields (indexes, shard keys) beside the record's."""
-    hints = _hints(cls)
     values = {}
-    for f in dataclasses.fields(cls):
-        if f.name in doc:
-            values[f.name] = _load(hints[f.name], doc[f.name])
+    for name, hint in _loaders(cls):
+        if name in doc:
+            values[name] = _load(hint, doc[name])
     return cls(**values)
 
 
