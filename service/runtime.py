@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from .domain.access import Actor, Role  # noqa: F401  (re-exported: use cases import Actor from here)
 from .events import EventBus
 from .matching import MatchingStrategy
 from .settings import Settings
@@ -23,13 +24,6 @@ def utc_now() -> datetime:
     return to_millis(datetime.now(UTC))
 
 
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who is making a request. `id` becomes `createdBy`/`resolvedBy` on what they write."""
-
-    id: str
-
-
 @dataclass
 class Runtime:
     settings: Settings
@@ -37,4 +31,6 @@ class Runtime:
     matcher: MatchingStrategy
     events: EventBus
     plugin_manager: Any = None
+    #: Staff tokens (service.authentication.StaffDirectory); None in local development mode.
+    staff: Any = None
     clock: Callable[[], datetime] = field(default=utc_now)

@@ -68,6 +68,28 @@ class ContactRole(enum.Enum):
     ADDITIONAL = "ADDITIONAL"  # optional recipient of notifications and discussion posts
 
 
+class CustomerPermission(enum.Enum):
+    """What a customer account may see of its own customer."""
+
+    VIEW_CUSTOMER = "VIEW_CUSTOMER"
+    VIEW_CONTACTS = "VIEW_CONTACTS"
+    VIEW_ACTIVITIES = "VIEW_ACTIVITIES"
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerAccount:
+    """A contact's login (the seed's "customer account"). The credential is shown once when
+    made and kept only as a hash."""
+
+    id: str
+    permissions: tuple[CustomerPermission, ...]
+    credential_hash: str
+    created_at: datetime
+    credential_rotated_at: datetime
+    created_by: str | None = None
+    enabled: bool = True
+
+
 @dataclass(frozen=True, slots=True)
 class Contact:
     """A person at a customer (often an organisation). `created_by` is its owner."""
@@ -86,6 +108,7 @@ class Contact:
     email: EmailAddress | None = None
     phone: PhoneNumber | None = None
     reminder_contact: bool = False
+    account: CustomerAccount | None = None
 
     @property
     def can_communicate(self) -> bool:

@@ -12,6 +12,7 @@ from ..domain.errors import UserError as DomainUserError
 from .errors import not_found, to_graphql_error
 from .ids import cursor_in, from_global_id, raw_id_of
 from .inputs import ContactFilter, ContactOrder, IdentityInput
+from .visibility import visible
 from .types import (
     Activity,
     Contact,
@@ -30,30 +31,14 @@ _AFTER = "Continue after this cursor (a `pageInfo.endCursor` or `edge.cursor`)."
 
 @strawberry.type(description="Reads.")
 class Query:
-    @strawberry.field(description="Any record by its global id.")
+    @strawberry.field(description="Any record by its global id; null when there is none or you may not see it.")
     async def node(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")]) -> Node | None:
         decoded = from_global_id(id)
-        if decoded is None:
-            return None
-        type_name, raw = decoded
-        ctx = info.context
-        if type_name == "Customer":
-            c = await ctx.customers.load(raw)
-            return Customer.from_domain(c) if c else None
-        if type_name == "Activity":
-            a = await ctx.activities.load(raw)
-            return Activity.from_domain(a) if a else None
-        if type_name == "Contact":
-            (c,) = await ctx.runtime.store.get_contacts([raw])
-            return Contact.from_domain(c) if c else None
-        e = await ctx.entries.load(raw)
-        return OpenListEntry.from_domain(e) if e else None
+        return await visible(info.context, *decoded) if decoded else None
 
     @strawberry.field(description="A customer by id; null when there is none.")
     async def customer(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The customer's id.")]) -> Customer | None:
-        raw = raw_id_of(id, "Customer")
-        c = await info.context.customers.load(raw) if raw else None
-        return Customer.from_domain(c) if c else None
+        return await visible(info.context, "Customer", raw_id_of(id, "Customer"))
 
     @strawberry.field(
         description="Customers in alphabetical order of their display name. `search` finds customers where every word "
@@ -69,14 +54,12 @@ class Query:
     ) -> Connection[Customer]:
         if search is not None and len(search) > 2000:
             search = search[:2000]  # a query longer than any field cannot match more than its prefix does
-        page = await paged(info.context, queries.customers(info.context.runtime, search, first, cursor_in(after)))
+        page = await paged(info.context, queries.customers(info.context.runtime, info.context.actor, search, first, cursor_in(after)))
         return connection(page, Customer.from_domain)
 
     @strawberry.field(description="An activity by id; null when there is none.")
     async def activity(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The activity's id.")]) -> Activity | None:
-        raw = raw_id_of(id, "Activity")
-        a = await info.context.activities.load(raw) if raw else None
-        return Activity.from_domain(a) if a else None
+        return await visible(info.context, "Activity", raw_id_of(id, "Activity"))
 
     @strawberry.field(description="Activities, newest first.")
     async def activities(
@@ -93,16 +76,14 @@ class Query:
             raw = raw_id_of(customer_id, "Customer")
             if raw is None:
                 raise to_graphql_error(not_found("customer", customer_id, "customerId"), info.context)
-        page = await paged(info.context, queries.activities(info.context.runtime, raw, unassociated, first, cursor_in(after)))
+        page = await paged(info.context, queries.activities(info.context.runtime, info.context.actor, raw, unassociated, first, cursor_in(after)))
         return connection(page, Activity.from_domain)
 
     @strawberry.field(description="An open-list entry by id, whatever its status; null when there is none.")
     async def open_list_entry(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The entry's id.")]
     ) -> OpenListEntry | None:
-        raw = raw_id_of(id, "OpenListEntry")
-        e = await info.context.entries.load(raw) if raw else None
-        return OpenListEntry.from_domain(e) if e else None
+        return await visible(info.context, "OpenListEntry", raw_id_of(id, "OpenListEntry"))
 
     @strawberry.field(description="The open list: pending new customers waiting for an agent to create or discard them, oldest first.")
     async def open_list(
@@ -113,14 +94,12 @@ class Query:
         after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
     ) -> Connection[OpenListEntry]:
         agent = str(agent_id) if agent_id is not None else None
-        page = await paged(info.context, queries.open_list(info.context.runtime, agent, first, cursor_in(after)))
+        page = await paged(info.context, queries.open_list(info.context.runtime, info.context.actor, agent, first, cursor_in(after)))
         return connection(page, OpenListEntry.from_domain)
 
     @strawberry.field(description="A contact by id; null when there is none.")
     async def contact(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The contact's id.")]) -> Contact | None:
-        raw = raw_id_of(id, "Contact")
-        (c,) = await info.context.runtime.store.get_contacts([raw]) if raw else (None,)
-        return Contact.from_domain(c) if c else None
+        return await visible(info.context, "Contact", raw_id_of(id, "Contact"))
 
     @strawberry.field(
         description="The contact directory: every customer's contacts. Search (optionally only in chosen attributes), "
@@ -142,7 +121,7 @@ class Query:
             if customer is None:
                 raise to_graphql_error(not_found("customer", filter.customer_id, "filter.customerId"), ctx)
         query = filter.to_query(customer, order_by, ctx.locale)
-        page = await paged(ctx, queries.contacts(ctx.runtime, query, first, cursor_in(after)))
+        page = await paged(ctx, queries.contacts(ctx.runtime, ctx.actor, query, first, cursor_in(after)))
         return connection(page, Contact.from_domain)
 
     @strawberry.field(
@@ -157,7 +136,7 @@ class Query:
     ) -> list[MatchCandidate]:
         ctx = info.context
         try:
-            found = await matching.match_customers(ctx.runtime, identity.to_draft(), limit)
+            found = await matching.match_customers(ctx.runtime, ctx.actor, identity.to_draft(), limit)
         except DomainUserError as err:
             raise to_graphql_error(err, ctx) from None
         return [MatchCandidate.from_domain(c) for c in found]

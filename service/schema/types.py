@@ -18,7 +18,9 @@ from strawberry.types import Info
 from ..domain import records
 from ..domain.errors import UserError as DomainUserError
 from ..domain.display_name import customer_display_name, entry_display_name
+from ..domain.access import may_see_customer, may_see_entry
 from ..domain.contact_directory import ContactQuery, ContactSort
+from ..domain.records import CustomerPermission
 from ..storage import Page
 from ..usecases import contacts as contact_usecases
 from ..usecases import queries
@@ -153,7 +155,7 @@ class Customer(Node):
         after: Annotated[str | None, strawberry.argument(description="Cursor to continue after.")] = None,
     ) -> Connection[Activity]:
         ctx: Context = info.context
-        page = await paged(ctx, queries.activities(ctx.runtime, self.record.id, None, first, cursor_in(after)))
+        page = await paged(ctx, queries.activities(ctx.runtime, ctx.actor, self.record.id, None, first, cursor_in(after)))
         return connection(page, Activity.from_domain)
 
     @strawberry.field(description="This customer's contacts: MAIN first, then ADDITIONAL, each alphabetically in the reader's language.")
@@ -173,19 +175,19 @@ class Customer(Node):
             order=ContactSort.ROLE,
             locale=ctx.locale,
         )
-        page = await paged(ctx, queries.contacts(ctx.runtime, query, first, cursor_in(after)))
+        page = await paged(ctx, queries.contacts(ctx.runtime, ctx.actor, query, first, cursor_in(after)))
         return connection(page, Contact.from_domain)
 
     @strawberry.field(
         description="Who automatically gets a copy of a message meant for this customer: its MAIN contacts that have an email address."
     )
     async def message_recipients(self, info: Info) -> list[Contact]:
-        found = await contact_usecases.message_recipients(info.context.runtime, self.record.id, info.context.locale)
+        found = await paged(info.context, contact_usecases.message_recipients(info.context.runtime, info.context.actor, self.record.id, info.context.locale))
         return [Contact.from_domain(c) for c in found]
 
     @strawberry.field(description="Who gets payment reminders: this customer's reminder contacts that have an email address.")
     async def reminder_recipients(self, info: Info) -> list[Contact]:
-        found = await contact_usecases.reminder_recipients(info.context.runtime, self.record.id, info.context.locale)
+        found = await paged(info.context, contact_usecases.reminder_recipients(info.context.runtime, info.context.actor, self.record.id, info.context.locale))
         return [Contact.from_domain(c) for c in found]
 
     @classmethod
@@ -271,8 +273,10 @@ class Contact(Node):
             )
         ]
 
-    @strawberry.field(description="The customer this contact belongs to.")
-    async def customer(self, info: Info) -> Customer:
+    @strawberry.field(description="The customer this contact belongs to (null for a customer account without VIEW_CUSTOMER).")
+    async def customer(self, info: Info) -> Customer | None:
+        if not may_see_customer(info.context.actor, self.record.customer_id, CustomerPermission.VIEW_CUSTOMER):
+            return None
         c = await info.context.customers.load(self.record.customer_id)
         return Customer.from_domain(c)
 
@@ -343,6 +347,8 @@ class Activity(Node):
     async def customer(self, info: Info) -> Customer | None:
         if self.record.customer_id is None:
             return None
+        if not may_see_customer(info.context.actor, self.record.customer_id, CustomerPermission.VIEW_CUSTOMER):
+            return None
         c = await info.context.customers.load(self.record.customer_id)
         return Customer.from_domain(c) if c else None
 
@@ -351,7 +357,7 @@ class Activity(Node):
         if self.record.open_list_entry_id is None:
             return None
         e = await info.context.entries.load(self.record.open_list_entry_id)
-        return OpenListEntry.from_domain(e) if e else None
+        return OpenListEntry.from_domain(e) if e and may_see_entry(info.context.actor, e.agent_id) else None
 
     @classmethod
     def from_domain(cls, a: records.Activity) -> Activity:

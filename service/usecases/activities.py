@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..domain.activity_input import ActivityDraft, check_activity, prefill_from
+from ..domain.access import agent_for, require_staff
 from ..domain.association import automatic_choice
 from ..domain.identity import Identity
 from ..domain.ids import new_id
@@ -36,7 +37,10 @@ async def record_activity(rt: Runtime, actor: Actor, draft: ActivityDraft) -> Re
     """Store the activity. If the matching strategy is confident about one customer, the
     activity is associated with it; otherwise a pending new customer, pre-filled from the
     sender's identifiers, joins the handling agent's open list with the candidates found."""
+    require_staff(actor, write=True)
     fields = check_activity(draft, default_region=rt.settings.default_region)
+    # An agent records its own activities: the pending customer joins its own open list.
+    fields = replace(fields, agent_id=agent_for(actor, fields.agent_id))
     candidates = await rt.matcher.candidates(Identity.of_sender(fields.sender), rt.store, limit=CANDIDATE_LIMIT)
     chosen = automatic_choice(candidates, rt.settings.threshold_for(fields.channel), rt.settings.match_margin)
     customer = None

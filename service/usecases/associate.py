@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..domain.access import require_staff
 from ..domain.records import Activity, Customer, EntryStatus, OpenListEntry
 from ..events import ActivityAssociated, OpenListEntryResolved
 from ..runtime import Actor, Runtime
@@ -66,6 +67,7 @@ async def associate_activity(rt: Runtime, actor: Actor, activity_id: str, custom
 
     Associating with the customer it already has changes nothing. If the activity still
     waits on the open list, its entry leaves the list as ASSOCIATED."""
+    require_staff(actor, write=True)
     activity = await load_activity(rt, activity_id, field="activityId")
     customer = await load_customer(rt, customer_id, field="customerId")
     activity = await set_activity_customer(rt, actor, activity, customer.id)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..domain.access import Forbidden, may_see_customer, require_staff
 from ..domain.contact_directory import ContactQuery, ContactSort
 from ..domain.contact_input import ContactDraft, ContactFields, apply_contact_draft
 from ..domain.errors import InvalidInput, NotFound, Problem, VersionConflict
 from ..domain.ids import new_id
 from ..domain.limits import MAX_CONTACTS_PER_CUSTOMER
-from ..domain.records import Contact, ContactRole, Customer
+from ..domain.records import Contact, ContactRole, Customer, CustomerPermission
 from ..events import ContactAdded, ContactChanged, ContactRemoved
 from ..runtime import Actor, Runtime
 from ..storage import RecordNotFound, StaleVersion
@@ -26,6 +27,7 @@ async def load_contact(rt: Runtime, contact_id: str, *, field: str = "id") -> Co
 
 async def add_contact(rt: Runtime, actor: Actor, customer_id: str, draft: ContactDraft) -> tuple[Contact, Customer]:
     """A new contact of the customer; the caller becomes its owner."""
+    require_staff(actor, write=True)
     customer = await load_customer(rt, customer_id, field="customerId")
     fields = apply_contact_draft(ContactFields(), draft, default_region=rt.settings.default_region)
     existing = await rt.store.search_contacts(ContactQuery(customer_id=customer.id), first=0, after=None)
@@ -53,6 +55,7 @@ async def update_contact(
 ) -> Contact:
     """Apply the fields sent to the version read; a stale version is a VersionConflict.
     Sending `role` moves the contact between MAIN and ADDITIONAL."""
+    require_staff(actor, write=True)
     current = await load_contact(rt, contact_id)
     if current.version != expected_version:
         raise VersionConflict(expected=expected_version, current=current.version)
@@ -69,6 +72,7 @@ async def update_contact(
 
 
 async def remove_contact(rt: Runtime, actor: Actor, contact_id: str) -> Contact:
+    require_staff(actor, write=True)
     contact = await load_contact(rt, contact_id)
     try:
         await rt.store.delete_contact(contact.id)
@@ -83,16 +87,23 @@ async def _all(rt: Runtime, query: ContactQuery) -> list[Contact]:
     return [c for _, c in page.items]
 
 
-async def message_recipients(rt: Runtime, customer_id: str, locale: str) -> list[Contact]:
+def _may_see_contacts(actor: Actor, customer_id: str) -> None:
+    if not may_see_customer(actor, customer_id, CustomerPermission.VIEW_CONTACTS):
+        raise Forbidden()
+
+
+async def message_recipients(rt: Runtime, actor: Actor, customer_id: str, locale: str) -> list[Contact]:
     """Who automatically gets a copy of a message meant for the customer: its MAIN contacts
     that have an email address."""
+    _may_see_contacts(actor, customer_id)
     return await _all(
         rt, ContactQuery(customer_id=customer_id, role=ContactRole.MAIN, can_communicate=True, locale=locale)
     )
 
 
-async def reminder_recipients(rt: Runtime, customer_id: str, locale: str) -> list[Contact]:
+async def reminder_recipients(rt: Runtime, actor: Actor, customer_id: str, locale: str) -> list[Contact]:
     """Who gets payment reminders: the customer's reminder contacts that have an email."""
+    _may_see_contacts(actor, customer_id)
     return await _all(
         rt, ContactQuery(customer_id=customer_id, reminder_contact=True, can_communicate=True, locale=locale)
     )

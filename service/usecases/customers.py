@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..domain.access import require_staff
 from ..domain.customer_input import CustomerDraft, CustomerFields, apply_draft
 from ..domain.errors import VersionConflict
 from ..domain.ids import new_id
@@ -40,6 +41,7 @@ async def create_customer(
     new customer is associated with it, and the activity's open-list entry (if it is still
     waiting) leaves the list as CREATED. Nothing is written when anything is invalid.
     Returns the likely duplicates too (see `matching.likely_duplicates`)."""
+    require_staff(actor, write=True)
     activity = await load_activity(rt, activity_id, field="activityId") if activity_id else None
     fields = apply_draft(CustomerFields(), draft, default_region=rt.settings.default_region)
     duplicates = await likely_duplicates(rt, fields, confirmed=confirmed)
@@ -57,6 +59,7 @@ async def update_customer(
     """Apply the fields the client sent to the version it read. A stale version is a
     VersionConflict carrying the current version; nothing is overwritten. A change that
     changes nothing keeps the version."""
+    require_staff(actor, write=True)
     current = await load_customer(rt, customer_id, field="id")
     if current.version != expected_version:
         raise VersionConflict(expected=expected_version, current=current.version)

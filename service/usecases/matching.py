@@ -7,6 +7,7 @@ from ..domain.errors import UserError
 from ..domain.identity import Identity
 from ..domain.identity_input import IdentityDraft, check_identity
 from ..domain.records import Candidate
+from ..domain.access import Actor, require_staff
 from ..runtime import Runtime
 
 #: The most candidates one matchCustomers request returns.
@@ -23,7 +24,8 @@ class DuplicateSuspected(UserError):
         self.candidates = candidates
 
 
-async def match_customers(rt: Runtime, draft: IdentityDraft, limit: int | None) -> list[Candidate]:
+async def match_customers(rt: Runtime, actor: Actor, draft: IdentityDraft, limit: int | None) -> list[Candidate]:
+    require_staff(actor)
     limit = 5 if limit is None else limit
     if not 1 <= limit <= MAX_CANDIDATES:
         raise UserError("invalid_page_size", field="limit", code="INVALID_VALUE", limit=MAX_CANDIDATES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..domain.customer_input import CustomerDraft, CustomerFields, EmailDraft, PhoneDraft, apply_draft
+from ..domain.access import Forbidden, may_work_on_entry, require_staff
 from ..domain.errors import AlreadyResolved
 from ..domain.ids import new_id
 from ..domain.records import Activity, Candidate, Customer, EntryStatus, OpenListEntry, Prefill
@@ -34,7 +35,10 @@ async def create_from_open_list(
 
     The entry is claimed first, atomically, so two concurrent or repeated requests create
     one customer; the loser gets AlreadyResolved naming what happened."""
+    require_staff(actor, write=True)
     entry = await load_entry(rt, entry_id, field="entryId")
+    if not may_work_on_entry(actor, entry.agent_id):
+        raise Forbidden(field="entryId")
     if entry.status is not EntryStatus.OPEN:
         raise AlreadyResolved(entry)
     draft = draft_from_prefill(entry.prefill) if draft is None else draft
@@ -63,7 +67,10 @@ async def create_from_open_list(
 async def discard(rt: Runtime, actor: Actor, entry_id: str) -> OpenListEntry:
     """Close, then Discard: the entry leaves the open list; no customer is created and the
     activity stays unassociated (it can still get a customer later)."""
+    require_staff(actor, write=True)
     entry = await load_entry(rt, entry_id, field="entryId")
+    if not may_work_on_entry(actor, entry.agent_id):
+        raise Forbidden(field="entryId")
     if entry.status is not EntryStatus.OPEN:
         raise AlreadyResolved(entry)
     resolved = await resolve_entry(rt, actor, entry, EntryStatus.DISCARDED, None)

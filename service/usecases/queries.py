@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from ..domain.access import Actor, agent_for, may_see_customer, require_staff
 from ..domain.errors import UserError
 from ..domain.contact_directory import ContactQuery
-from ..domain.records import Activity, Contact, Customer
+from ..domain.records import Activity, Contact, Customer, CustomerPermission
 from ..domain.search import query_tokens
 from ..runtime import Runtime
 from ..storage import InvalidCursor, Page
@@ -31,26 +32,33 @@ async def _paged(call: Callable[[], Awaitable[Page[T]]]) -> Page[T]:
         raise UserError("invalid_cursor", field="after", code="INVALID_VALUE") from None
 
 
-async def customers(rt: Runtime, search: str | None, first: int | None, after: str | None) -> Page[Customer]:
+async def customers(rt: Runtime, actor: Actor, search: str | None, first: int | None, after: str | None) -> Page[Customer]:
+    require_staff(actor)
     n = page_size(rt, first)
     return await _paged(lambda: rt.store.search_customers(query_tokens(search), first=n, after=after))
 
 
 async def activities(
-    rt: Runtime, customer_id: str | None, unassociated: bool | None, first: int | None, after: str | None
+    rt: Runtime, actor: Actor, customer_id: str | None, unassociated: bool | None, first: int | None, after: str | None
 ) -> Page[Activity]:
+    if not (customer_id and may_see_customer(actor, customer_id, CustomerPermission.VIEW_ACTIVITIES)):
+        require_staff(actor)
     n = page_size(rt, first)
     return await _paged(
         lambda: rt.store.list_activities(customer_id=customer_id, unassociated=unassociated, first=n, after=after)
     )
 
 
-async def open_list(rt: Runtime, agent_id: str | None, first: int | None, after: str | None):
+async def open_list(rt: Runtime, actor: Actor, agent_id: str | None, first: int | None, after: str | None):
+    require_staff(actor)
+    agent_id = agent_for(actor, agent_id)
     n = page_size(rt, first)
     return await _paged(lambda: rt.store.list_open_list_entries(agent_id=agent_id, first=n, after=after))
 
 
-async def contacts(rt: Runtime, query: ContactQuery, first: int | None, after: str | None) -> Page[Contact]:
+async def contacts(rt: Runtime, actor: Actor, query: ContactQuery, first: int | None, after: str | None) -> Page[Contact]:
     """The contact directory (and a customer's contacts tab, with `query.customer_id`)."""
+    if not (query.customer_id and may_see_customer(actor, query.customer_id, CustomerPermission.VIEW_CONTACTS)):
+        require_staff(actor)
     n = page_size(rt, first)
     return await _paged(lambda: rt.store.search_contacts(query, first=n, after=after))

@@ -1,0 +1,160 @@
+"""Who is asking: bearer tokens for staff (from the operator's tokens file) and customer
+accounts (stored, hashed, on their contact). Tokens are random and long, so a SHA-256
+hash is enough to keep them safe at rest (a slow password hash guards guessable secrets).
+
+Staff tokens file, one staff member per line (blank lines and # comments ignored):
+
+    # id          role        hash of the token
+    agent-7       AGENT       sha256:6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b
+    supervisor-1  READ_ONLY   sha256:...
+
+`customer-context token --id agent-7 --role AGENT` makes a token and prints its line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .domain.access import STAFF, Actor, Role
+from .i18n import negotiate, translate
+from .settings import ConfigurationError
+
+STAFF_PREFIX = "ccs_"
+CUSTOMER_PREFIX = "cca_"
+
+#: The actor of every request in local development mode (no tokens file).
+LOCAL_DEVELOPER = Actor("local-developer", Role.ADMIN)
+
+
+def hash_token(token: str) -> str:
+    return "sha256:" + hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def new_staff_token() -> str:
+    return STAFF_PREFIX + secrets.token_urlsafe(32)
+
+
+def new_customer_token(contact_id: str) -> str:
+    """The contact id travels in the token so that verifying it is one look-up by id."""
+    return f"{CUSTOMER_PREFIX}{contact_id}.{secrets.token_urlsafe(32)}"
+
+
+def same_hash(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+@dataclass(frozen=True)
+class StaffDirectory:
+    """Staff tokens by hash; loaded once at startup."""
+
+    by_hash: dict[str, Actor]
+
+    @classmethod
+    def load(cls, path: str) -> StaffDirectory:
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ConfigurationError(f"cannot read the tokens file {path}: {exc.strerror}") from None
+        by_hash: dict[str, Actor] = {}
+        for number, line in enumerate(lines, 1):
+            text = line.split("#", 1)[0].strip()
+            if not text:
+                continue
+            parts = text.split()
+            where = f"tokens file {path}, line {number}"
+            if len(parts) != 3:
+                raise ConfigurationError(f"{where}: expected 'id role sha256:hash', found {len(parts)} fields")
+            staff_id, role_name, digest = parts
+            try:
+                role = Role(role_name.upper())
+            except ValueError:
+                role = None
+            if role not in STAFF:
+                raise ConfigurationError(f"{where}: role must be ADMIN, AGENT or READ_ONLY, not {role_name!r}")
+            if not digest.startswith("sha256:") or len(digest) != 71:
+                raise ConfigurationError(f"{where}: the token must be given as sha256:<64 hex digits>, never in clear")
+            if digest in by_hash:
+                raise ConfigurationError(f"{where}: the same token hash appears twice")
+            by_hash[digest] = Actor(staff_id, role)
+        if not by_hash:
+            raise ConfigurationError(f"the tokens file {path} lists no tokens")
+        return cls(by_hash)
+
+
+async def customer_actor(store: Any, token: str) -> Actor | None:
+    """The customer account a token belongs to, if it is valid and enabled."""
+    contact_id, dot, _secret = token[len(CUSTOMER_PREFIX) :].partition(".")
+    if not dot or not contact_id or len(contact_id) > 64:
+        return None
+    (contact,) = await store.get_contacts([contact_id])
+    account = contact.account if contact else None
+    if account is None or not account.enabled or not same_hash(account.credential_hash, hash_token(token)):
+        return None
+    return Actor(f"account:{account.id}", Role.CUSTOMER, contact.customer_id, frozenset(account.permissions))
+
+
+async def authenticate(authorization: str | None, staff: StaffDirectory | None, store: Any) -> Actor | None:
+    """The actor of a request, or None when its credentials are missing or invalid. Without
+    a tokens file (local development) a request without credentials is the local developer;
+    customer-account tokens are honoured either way, so accounts can be tried locally."""
+    token = None
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            token = value.strip()
+        else:
+            return None
+    if token is None:
+        return LOCAL_DEVELOPER if staff is None else None
+    if token.startswith(CUSTOMER_PREFIX):
+        return await customer_actor(store, token)
+    if staff is None:
+        return LOCAL_DEVELOPER
+    return staff.by_hash.get(hash_token(token))
+
+
+class AuthenticationMiddleware:
+    """Authenticates /graphql requests before GraphQL runs: the actor goes into the scope's
+    state; bad or missing credentials get 401 with a GraphQL-shaped JSON error. GraphiQL's
+    page itself (a browser GET for HTML) needs no token: it sends the token with each query."""
+
+    def __init__(self, app: Any, path: str = "/graphql") -> None:
+        self.app = app
+        self.path = path
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] not in ("http", "websocket") or scope.get("path") != self.path:
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        if scope["type"] == "http" and scope.get("method") == "GET" and "text/html" in headers.get("accept", ""):
+            return await self.app(scope, receive, send)
+        if scope["type"] == "websocket":
+            return await self.app(scope, receive, send)  # connection_init carries credentials (subscriptions)
+        runtime = scope["app"].state.runtime
+        actor = await authenticate(headers.get("authorization"), runtime.staff, runtime.store) if runtime else None
+        if actor is None:
+            locale = negotiate(headers.get("accept-language"))
+            body = json.dumps(
+                {"errors": [{"message": translate(locale, "unauthenticated"), "extensions": {"code": "UNAUTHENTICATED"}}]}
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 401,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"www-authenticate", b'Bearer realm="customer-context"'),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return None
+        scope.setdefault("state", {})["actor"] = actor
+        return await self.app(scope, receive, send)
