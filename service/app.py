@@ -1,4 +1,14 @@
-"""The ASGI application: GraphQL (with GraphiQL) at /graphql, health at /healthz and /readyz."""
+"""The ASGI application: GraphQL (with GraphiQL) at /graphql, health at /healthz and /readyz.
+
+GraphQL over HTTP follows the GraphQL-over-HTTP specification (tests/test_graphql_over_http.py
+runs graphql-http's audit against the real server): a client that accepts
+`application/graphql-response+json` gets that media type, and a request error (the
+document does not parse or validate, its variables do not coerce, a limit refused it) then
+comes with a 4xx status and no `data`; `application/json` (the default, and what `*/*`
+gets) answers every GraphQL response with 200. Requests that are not GraphQL requests at all
+(malformed JSON, a too large body or batch) get a 4xx status with a JSON body of the same
+shape (`{"errors": [{"message", "extensions": {"code", "requestId", ...}}]}`) either way.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +19,27 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 
 from . import plugins
+from .authentication import AuthenticationMiddleware, StaffDirectory
 from .events import EventBus
+from .i18n import negotiate
 from .runtime import Runtime
 from .schema import schema
-from .schema.context import build_context
+from .schema.context import build_context, request_id_of
+from .schema.limits import OperationWatch, error_entry, limit_error, reset_watch, watch_operation
 from .settings import ConfigurationError, Settings
 from .storage import StoreUnavailable
 
@@ -32,15 +51,318 @@ READY_TIMEOUT = 2.0
 
 STATIC_DIR = Path(__file__).parent / "static"
 
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+JSON = "application/json"
+
+#: Status of a request error (no `data`) answered as application/graphql-response+json, by
+#: the first error's code; any other code is the client's mistake: 400.
+REQUEST_ERROR_STATUS = {
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
+    "INTERNAL_ERROR": 500,
+    "TIMEOUT": 504,
+}
+
+
+def response_media_type(accept: str | None) -> str:
+    """application/graphql-response+json when the client's Accept prefers it (or names it
+    as much as application/json), else application/json: also for no Accept, for */*,
+    and for an Accept that names neither (GraphQL-over-HTTP: legacy clients)."""
+    if not accept:
+        return JSON
+    quality: dict[str, tuple[float, int]] = {}  # media type -> (q, specificity of the range)
+    for part in accept.split(","):
+        media_range, *params = (p.strip() for p in part.split(";"))
+        media_range = media_range.lower()
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        for candidate in (GRAPHQL_RESPONSE_JSON, JSON):
+            if media_range == candidate:
+                specificity = 3
+            elif media_range == "application/*":
+                specificity = 2
+            elif media_range == "*/*":
+                specificity = 1
+            else:
+                continue
+            if specificity > quality.get(candidate, (0.0, 0))[1]:
+                quality[candidate] = (q, specificity)
+    graphql_q, graphql_specificity = quality.get(GRAPHQL_RESPONSE_JSON, (0.0, 0))
+    json_q, _ = quality.get(JSON, (0.0, 0))
+    if graphql_q > 0 and (graphql_q > json_q or (graphql_q == json_q and graphql_specificity == 3)):
+        return GRAPHQL_RESPONSE_JSON
+    return JSON
+
+
+def error_response(
+    status: int, entry: dict[str, Any], *, media_type: str, request_id: str | None, headers: dict[str, str] | None = None
+) -> Response:
+    response = JSONResponse({"errors": [entry]}, status_code=status, media_type=media_type, headers=headers)
+    if request_id:
+        response.headers["X-Request-Id"] = request_id
+    return response
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """Refuses request bodies over `max_bytes` with 413 and a JSON error: at once when
+    Content-Length says so, else as soon as the bytes received pass the limit (chunked
+    bodies, or a Content-Length that understates). Pure ASGI: nothing is buffered here."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, watched_send)
+        except _BodyTooLarge:
+            if started:  # no route answers before reading its body; nothing better to do
+                raise
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope)
+        request_id = request_id_of(request)
+        entry = error_entry(
+            negotiate(request.headers.get("accept-language")),
+            "REQUEST_TOO_LARGE",
+            "request_too_large",
+            request_id=request_id,
+            limit=self.max_bytes,
+        )
+        # The rest of the body is not read: the connection closes after the answer.
+        response = error_response(
+            413,
+            entry,
+            media_type=response_media_type(request.headers.get("accept")),
+            request_id=request_id,
+            headers={"Connection": "close"},
+        )
+        await response(scope, receive, send)
+
+
+class RequestRejected(Exception):
+    """A request refused before GraphQL sees it, with its status, code and message."""
+
+    def __init__(self, status: int, code: str, key: str, /, *, limit: Any = None, **params: Any) -> None:
+        super().__init__(code)
+        self.status, self.code, self.key, self.limit, self.params = status, code, key, limit, params
+
+
+_BATCH_ITEM_FIELDS = {"query": str, "operationName": str, "variables": dict, "extensions": dict}
+
 
 class GraphQLApp(GraphQL):
+    """Strawberry's ASGI view with the service's context, limits, timeout and the
+    GraphQL-over-HTTP status codes and media types."""
+
+    def __init__(self, schema, settings: Settings) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if settings.serves_graphiql else None)
+        self.settings = settings
+        #: Mutations that outlived their request's timeout, finishing on their own.
+        self._finishing: set[asyncio.Task] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as exc:
+            response = self._http_error(request, exc)
+        except RequestRejected as exc:
+            response = self._rejection(request, exc)
+        await response(scope, receive, send)
+
+    # -- context and response shape ---------------------------------------------------
+
     async def get_context(self, request, response) -> Any:
-        return build_context(request.app.state.runtime, request, response)
+        context = build_context(request.app.state.runtime, request, response)
+        request.state.context = context
+        return context
+
+    async def get_sub_response(self, request: Request) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = response_media_type(request.headers.get("accept"))
+        request.state.sub_response = sub_response
+        return sub_response
+
+    def create_response(self, response_data, sub_response: Response) -> Response:
+        response = Response(self.encode_json(response_data), status_code=200, media_type=sub_response.media_type or JSON)
+        response.headers.raw.extend(sub_response.headers.raw)
+        if sub_response.background:
+            response.background = sub_response.background
+        if sub_response.status_code:
+            response.status_code = sub_response.status_code
+        return response
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> dict[str, Any]:
+        data = await super().process_result(request, result)
+        sub_response = getattr(request.state, "sub_response", None)
+        if sub_response is not None and sub_response.media_type == GRAPHQL_RESPONSE_JSON and _is_request_error(result):
+            # GraphQL-over-HTTP: a request error has no `data` and a 4xx (or 5xx) status.
+            data.pop("data", None)
+            code = ((result.errors[0].extensions or {}).get("code")) if result.errors else None
+            sub_response.status_code = REQUEST_ERROR_STATUS.get(code, 400)
+        return data
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         # GraphiQL's files are served from the package (see static/update-graphiql.sh), so
         # it works on networks without internet access; their integrity hashes still hold.
         return HTMLResponse(self.graphql_ide_html.replace("https://unpkg.com/", "/static/unpkg/"))
+
+    # -- batches ------------------------------------------------------------------------
+
+    def _validate_batch_request(self, request_data: list[Any], protocol) -> None:
+        if transport := self._get_stream_transport(protocol):
+            raise HTTPException(400, transport.batching_error)
+        if not request_data:
+            raise HTTPException(400, "an empty batch (JSON array) holds no operation")
+        if len(request_data) > self.settings.max_batch_size:
+            raise RequestRejected(
+                400, "BATCH_TOO_LARGE", "batch_too_large", limit=self.settings.max_batch_size, count=len(request_data)
+            )
+        for number, item in enumerate(request_data):
+            if not isinstance(item, dict):
+                raise HTTPException(400, f"operation {number} of the batch is not a JSON object")
+            for name, kind in _BATCH_ITEM_FIELDS.items():
+                if item.get(name) is not None and not isinstance(item[name], kind):
+                    what = "a string" if kind is str else "an object"
+                    raise HTTPException(400, f"`{name}` of operation {number} of the batch must be {what} or null")
+
+    # -- timeout ------------------------------------------------------------------------
+
+    async def execute_operation(self, request, request_adapter, request_data, context, root_value, sub_response):
+        if isinstance(request_data, list):
+            # Batching is outside GraphQL-over-HTTP: a list of results, each with its own
+            # errors, answered like application/json always is.
+            sub_response.media_type = JSON
+        request.state.deadline = asyncio.get_running_loop().time() + self.settings.request_timeout_seconds
+        return await super().execute_operation(request, request_adapter, request_data, context, root_value, sub_response)
+
+    async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
+        """One operation, within what is left of the request's time. On time out, a query is
+        cancelled; a mutation is left to finish (cancelling it between two writes could leave
+        half of it done) while the client hears TIMEOUT at once."""
+        watch = OperationWatch()
+        token = watch_operation(watch)  # the task below copies the context, and with it `watch`
+        try:
+            task = asyncio.ensure_future(
+                super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+            )
+        finally:
+            reset_watch(token)
+        remaining = max(0.0, request.state.deadline - asyncio.get_running_loop().time())
+        try:
+            done, _ = await asyncio.wait({task}, timeout=remaining)
+        except asyncio.CancelledError:  # the request itself was cancelled (shutdown)
+            self._let_go(task, watch, getattr(context, "request_id", "?"))
+            raise
+        if done:
+            return task.result()
+        return self._timed_out(task, watch, context)
+
+    def _timed_out(self, task: asyncio.Task, watch: OperationWatch, context: Any) -> ExecutionResult:
+        limit = self.settings.request_timeout_seconds
+        request_id = getattr(context, "request_id", None)
+        log.warning(
+            "request %s timed out after %s s%s",
+            request_id,
+            limit,
+            " (its mutation is left to finish)" if watch.is_mutation else "",
+        )
+        self._let_go(task, watch, request_id)
+        error = limit_error(
+            getattr(context, "locale", "en"), "TIMEOUT", "timeout_mutation" if watch.is_mutation else "timeout", limit=limit
+        )
+        if request_id:
+            error.extensions["requestId"] = request_id
+        return ExecutionResult(data=None, errors=[error])
+
+    def _let_go(self, task: asyncio.Task, watch: OperationWatch, request_id: Any) -> None:
+        if not watch.is_mutation:
+            task.cancel()
+
+        def finished(task: asyncio.Task) -> None:
+            self._finishing.discard(task)
+            if task.cancelled():
+                return
+            if (exc := task.exception()) is not None:
+                log.error("request %s failed after its timeout", request_id, exc_info=exc)
+            elif watch.is_mutation:
+                log.info("the mutation of timed-out request %s has finished", request_id)
+
+        self._finishing.add(task)
+        task.add_done_callback(finished)
+
+    # -- errors outside GraphQL ---------------------------------------------------------
+
+    def _request_facts(self, request: Request) -> tuple[str, str, str]:
+        """(locale, request id, media type) of a request answered with an error."""
+        context = getattr(request.state, "context", None)
+        locale = getattr(context, "locale", None) or negotiate(request.headers.get("accept-language"))
+        request_id = getattr(context, "request_id", None) or request_id_of(request)
+        return locale, request_id, response_media_type(request.headers.get("accept"))
+
+    def _http_error(self, request: Request, exc: HTTPException) -> Response:
+        locale, request_id, media_type = self._request_facts(request)
+        headers = None
+        if exc.status_code == 404:
+            status, entry = 404, error_entry(locale, "GRAPHIQL_DISABLED", "graphiql_disabled", request_id=request_id)
+        elif isinstance(exc.__cause__, InvalidOperationTypeError) and request.method == "GET":
+            # GraphQL-over-HTTP: a mutation over GET is 405.
+            status, headers = 405, {"Allow": "POST"}
+            entry = error_entry(locale, "METHOD_NOT_ALLOWED", "bad_request", request_id=request_id, reason=exc.reason)
+        else:
+            status = exc.status_code if 400 <= exc.status_code < 500 else 400
+            entry = error_entry(locale, "BAD_REQUEST", "bad_request", request_id=request_id, reason=exc.reason)
+        return error_response(status, entry, media_type=media_type, request_id=request_id, headers=headers)
+
+    def _rejection(self, request: Request, exc: RequestRejected) -> Response:
+        locale, request_id, media_type = self._request_facts(request)
+        entry = error_entry(locale, exc.code, exc.key, request_id=request_id, limit=exc.limit, **exc.params)
+        return error_response(exc.status, entry, media_type=media_type, request_id=request_id)
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """No data and no error at a field: the request failed as a whole (parse, validation,
+    variables, a limit, a timeout) rather than some of its fields."""
+    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
 
 
 async def healthz(request: Request) -> PlainTextResponse:
@@ -70,6 +392,8 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
     pm = plugins.plugin_manager(extra_plugins)
     backend = plugins.choose_storage(pm, settings)
     strategy = plugins.choose_matching(pm, settings)
+    # Staff tokens are read once, before anything listens: a bad file stops startup.
+    staff = StaffDirectory.load(settings.tokens_file) if settings.tokens_file else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -82,7 +406,7 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
             app.state.startup_error = exc
             raise
         events = EventBus(pm)
-        runtime = Runtime(settings=settings, store=store, matcher=matcher, events=events, plugin_manager=pm)
+        runtime = Runtime(settings=settings, store=store, matcher=matcher, events=events, plugin_manager=pm, staff=staff)
         events.runtime = runtime
         try:
             await plugins.call_startup(pm, runtime)
@@ -94,7 +418,7 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
             await plugins.call_each_safely(pm.hook.shutdown, "shutdown", runtime=runtime)
             await store.close()
 
-    graphql = GraphQLApp(schema, graphql_ide="graphiql" if settings.graphiql else None)
+    graphql = GraphQLApp(schema, settings)
     routes = [
         Route("/", index),
         Route("/healthz", healthz),
@@ -102,7 +426,8 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    middleware = [Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes), Middleware(AuthenticationMiddleware)]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.runtime = None
     app.state.startup_error = None
     app.state.settings = settings

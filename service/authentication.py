@@ -99,7 +99,9 @@ async def customer_actor(store: Any, token: str) -> Actor | None:
     return Actor(f"account:{account.id}", Role.CUSTOMER, contact.customer_id, frozenset(account.permissions))
 
 
-async def authenticate(authorization: str | None, staff: StaffDirectory | None, store: Any) -> Actor | None:
+async def authenticate(
+    authorization: str | None, staff: StaffDirectory | None, store: Any, *, customer_accounts: bool = True
+) -> Actor | None:
     """The actor of a request, or None when its credentials are missing or invalid. Without
     a tokens file (local development) a request without credentials is the local developer;
     customer-account tokens are honoured either way, so accounts can be tried locally."""
@@ -113,7 +115,7 @@ async def authenticate(authorization: str | None, staff: StaffDirectory | None, 
     if token is None:
         return LOCAL_DEVELOPER if staff is None else None
     if token.startswith(CUSTOMER_PREFIX):
-        return await customer_actor(store, token)
+        return await customer_actor(store, token) if customer_accounts else None
     if staff is None:
         return LOCAL_DEVELOPER
     return staff.by_hash.get(hash_token(token))
@@ -137,7 +139,16 @@ class AuthenticationMiddleware:
         if scope["type"] == "websocket":
             return await self.app(scope, receive, send)  # connection_init carries credentials (subscriptions)
         runtime = scope["app"].state.runtime
-        actor = await authenticate(headers.get("authorization"), runtime.staff, runtime.store) if runtime else None
+        actor = (
+            await authenticate(
+                headers.get("authorization"),
+                runtime.staff,
+                runtime.store,
+                customer_accounts=runtime.settings.customer_accounts,
+            )
+            if runtime
+            else None
+        )
         if actor is None:
             locale = negotiate(headers.get("accept-language"))
             body = json.dumps(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import sys
 from collections.abc import Sequence
 
 from . import plugins, settings as settings_module
+from .authentication import hash_token, new_staff_token
 from .settings import ConfigurationError
 
 
@@ -19,7 +21,24 @@ def _parser() -> argparse.ArgumentParser:
     listing = sub.add_parser("plugins", help="list installed plugins, storage backends and matching strategies")
     settings_module.add_arguments(listing)
     sub.add_parser("schema", help="print the GraphQL schema (SDL)")
+    token = sub.add_parser(
+        "token",
+        help="make a staff token",
+        description="Make a staff token: prints the token (give it to the person, it is shown once) and the line "
+        "to add to the --tokens-file (which keeps only its hash).",
+    )
+    token.add_argument("--id", required=True, help="who the token is for, e.g. agent-7 (becomes createdBy on writes)")
+    token.add_argument("--role", required=True, choices=["ADMIN", "AGENT", "READ_ONLY"], type=str.upper)
     return parser
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _serve(settings) -> int:
@@ -27,6 +46,17 @@ def _serve(settings) -> int:
 
     from .app import create_app
 
+    if not settings.tokens_file:
+        if not _is_loopback(settings.host):
+            raise ConfigurationError(
+                f"refusing to listen on {settings.host} without staff tokens: anyone who can reach it would be an "
+                "administrator. Give --tokens-file (see docs/security.md) or listen on 127.0.0.1"
+            )
+        print(
+            "customer-context: local development mode: no --tokens-file, so every request without a token acts as "
+            "administrator 'local-developer'; listening on loopback only",
+            file=sys.stderr,
+        )
     app = create_app(settings)  # unknown backend/strategy names fail here, before listening
     print(
         f"Customer Context on http://{settings.host}:{settings.port}/graphql "
@@ -60,6 +90,14 @@ def _list_plugins(settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "token":
+        if not args.id or any(ch.isspace() for ch in args.id):
+            print("customer-context: --id must be one word", file=sys.stderr)
+            return 2
+        secret = new_staff_token()
+        print(f"token (give it to {args.id}; it is not stored anywhere):\n  {secret}")
+        print(f"line for the tokens file:\n  {args.id} {args.role} {hash_token(secret)}")
+        return 0
     if args.command == "schema":
         from .schema import sdl
 

@@ -4,6 +4,7 @@ overridden by command-line flags. Each field's help text is what `serve --help` 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields, replace
@@ -46,6 +47,24 @@ class Settings:
     default_page_size: int = _setting(20, "`first` when a client leaves it out")
     graphiql: bool = _setting(True, "serve GraphiQL at /graphql to browsers")
     log_level: str = _setting("info", "debug, info, warning or error")
+    production: bool = _setting(
+        False,
+        "production mode: no GraphiQL, no introspection, strict limits (turns GraphiQL and introspection off "
+        "whatever --graphiql and --introspection say)",
+    )
+    introspection: bool = _setting(
+        True, "answer GraphQL introspection (__schema, __type), which GraphiQL needs (never in production mode)"
+    )
+    max_query_depth: int = _setting(12, "deepest nesting of fields an operation may have, counted through fragments")
+    max_aliases: int = _setting(30, "most aliases (`name: field`) one operation may use")
+    max_query_tokens: int = _setting(2000, "most lexical tokens (names, punctuation, values, comments) a GraphQL document may have")
+    max_batch_size: int = _setting(10, "most operations in one batched request (a JSON array of operations)")
+    max_body_bytes: int = _setting(1_000_000, "largest request body in bytes; larger ones are refused with 413")
+    request_timeout_seconds: float = _setting(30.0, "how long one request may run before it is answered with a TIMEOUT error")
+    tokens_file: str = _setting("", "file of staff tokens (hashes and roles); empty: local development mode")
+    customer_accounts: bool = _setting(
+        True, "let customer accounts (contacts' own logins) sign in; --no-customer-accounts refuses them"
+    )
 
     def validate(self) -> Settings:
         if not 0 <= self.port <= 65535:
@@ -66,8 +85,30 @@ class Settings:
             raise ConfigurationError("mongodb timeout must be a positive number of milliseconds")
         if self.log_level.lower() not in {"debug", "info", "warning", "error"}:
             raise ConfigurationError(f"log level must be debug, info, warning or error, not {self.log_level!r}")
+        for name, least in (
+            ("max_query_depth", 1),
+            ("max_aliases", 0),
+            ("max_query_tokens", 1),
+            ("max_batch_size", 1),
+            ("max_body_bytes", 1),
+        ):
+            if getattr(self, name) < least:
+                raise ConfigurationError(f"{name.replace('_', ' ')} must be at least {least}, not {getattr(self, name)}")
+        if not (math.isfinite(self.request_timeout_seconds) and self.request_timeout_seconds > 0):
+            raise ConfigurationError(
+                f"request timeout seconds must be a positive number of seconds, not {self.request_timeout_seconds}"
+            )
         return replace(self, default_region=region, log_level=self.log_level.lower())
 
+    @property
+    def serves_graphiql(self) -> bool:
+        """GraphiQL is served when asked for and never in production mode."""
+        return self.graphiql and not self.production
+
+    @property
+    def allows_introspection(self) -> bool:
+        """Introspection is answered when asked for and never in production mode."""
+        return self.introspection and not self.production
 
     def threshold_for(self, channel) -> float:
         """The automatic-association threshold of an activity's channel (CALL, CHAT, EMAIL)."""

@@ -75,7 +75,7 @@ def test_add_a_contact_with_every_field(gql, acme):
         role="MAIN",
         reminderContact=True,
     )
-    assert contact["owner"] == "local"  # the caller, never the input
+    assert contact["owner"] == "local-developer"  # the caller, never the input
     assert (contact["role"], contact["reminderContact"], contact["canCommunicate"]) == ("MAIN", True, True)
     assert contact["displayName"] == "Ing. Jana Nováková"
     assert contact["e164Phone"] == "+420601123456"

@@ -1,10 +1,14 @@
-"""Sorted keys with cursor paging: the memory store's one ordering structure."""
+"""Sorted keys with cursor paging: the memory store's one ordering structure.
+
+Backed by `sortedcontainers.SortedList`: inserts and removals in O(log n) instead of a
+plain list's O(n) shifting, which made loading a million customers quadratic."""
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
+
+from sortedcontainers import SortedList
 
 K = TypeVar("K")
 
@@ -12,44 +16,32 @@ K = TypeVar("K")
 class SortedIndex(Generic[K]):
     """Keys kept in ascending order; unique keys (they end in the record id)."""
 
-    def __init__(self) -> None:
-        self._keys: list[K] = []
+    def __init__(self, keys: list[K] | None = None) -> None:
+        self._keys: SortedList = SortedList(keys or ())
 
     @classmethod
     def from_sorted(cls, keys: list[K]) -> SortedIndex[K]:
-        """An index over keys the caller has already sorted."""
-        index = cls()
-        index._keys = keys
-        return index
+        """An index over the given keys (sorted or not)."""
+        return cls(keys)
 
     def __len__(self) -> int:
         return len(self._keys)
 
     def add(self, key: K) -> None:
-        insort(self._keys, key)
+        self._keys.add(key)
 
     def discard(self, key: K) -> None:
-        i = bisect_left(self._keys, key)
-        if i < len(self._keys) and self._keys[i] == key:
-            del self._keys[i]
+        self._keys.discard(key)
 
     def iter_from(self, key: K) -> Iterator[K]:
         """Keys greater than or equal to `key`, ascending."""
-        keys = self._keys
-        for i in range(bisect_left(keys, key), len(keys)):
-            yield keys[i]
+        return self._keys.irange(minimum=key)
 
     def iter_after(self, after: K | None, *, descending: bool = False) -> Iterator[K]:
         """Keys strictly after `after` in the chosen direction (all keys when None)."""
-        keys = self._keys
         if descending:
-            stop = len(keys) if after is None else bisect_left(keys, after)
-            for i in range(stop - 1, -1, -1):
-                yield keys[i]
-        else:
-            start = 0 if after is None else bisect_right(keys, after)
-            for i in range(start, len(keys)):
-                yield keys[i]
+            return self._keys.irange(maximum=after, inclusive=(True, False), reverse=True)
+        return self._keys.irange(minimum=after, inclusive=(False, True))
 
 
 def take(keys: Iterator[K], first: int, keep: Callable[[K], bool] | None = None) -> tuple[list[K], bool]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from .limits import GraphQLLimits
 from .masking import MaskInternalErrors, log_internal_errors
 from .mutations import Mutation
 from .queries import Query
@@ -22,7 +23,9 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=[Customer, Activity, OpenListEntry],
-        extensions=[MaskInternalErrors],
+        # GraphQLLimits after MaskInternalErrors: its errors are rewritten first, then masked
+        # (and given the request id) like every other.
+        extensions=[MaskInternalErrors, GraphQLLimits],
     )
 
 

@@ -10,7 +10,9 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from ..i18n import negotiate, translate
-from ..runtime import Actor, Runtime
+from ..authentication import LOCAL_DEVELOPER
+from ..domain.access import Actor, Role
+from ..runtime import Runtime
 
 
 @dataclass
@@ -51,7 +53,9 @@ def build_context(runtime: Runtime, request: Any, response: Any) -> Context:
     request_id = request_id_of(request)
     if response is not None:
         response.headers["X-Request-Id"] = request_id
-    # Until access control lands every caller is the local developer.
-    return Context(
-        runtime=runtime, actor=Actor("local"), locale=locale, request=request, response=response, request_id=request_id
+    # AuthenticationMiddleware put the actor there. Without one: the local developer in local
+    # development mode (no tokens file), else nobody who may see anything.
+    actor = getattr(request.state, "actor", None) or (
+        LOCAL_DEVELOPER if runtime.staff is None else Actor("anonymous", Role.CUSTOMER)
     )
+    return Context(runtime=runtime, actor=actor, locale=locale, request=request, response=response, request_id=request_id)

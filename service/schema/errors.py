@@ -34,6 +34,9 @@ class ErrorCode(enum.Enum):
     ALREADY_RESOLVED = strawberry.enum_value(
         "ALREADY_RESOLVED", description="The open-list entry was already created, discarded or associated."
     )
+    FORBIDDEN = strawberry.enum_value("FORBIDDEN", description="The caller's role or account does not allow this.")
+    ALREADY_EXISTS = strawberry.enum_value("ALREADY_EXISTS", description="The thing to create exists already.")
+    NO_ACCOUNT = strawberry.enum_value("NO_ACCOUNT", description="The contact has no customer account.")
     DUPLICATE_SUSPECTED = strawberry.enum_value(
         "DUPLICATE_SUSPECTED",
         description="Existing customers look like the one being created (duplicate policy 'block'); confirm to create anyway.",
@@ -85,6 +88,16 @@ class DuplicateSuspectedError(UserError):
     candidates: list[MatchCandidate] = strawberry.field(description="The look-alikes, best first, with scores and reasons.")
 
 
+@strawberry.type(description="The caller's role or customer account does not allow this; nothing was changed.")
+class ForbiddenError(UserError):
+    pass
+
+
+@strawberry.type(description="The record is not in a state that allows this (e.g. the account exists already); nothing was changed.")
+class StateConflictError(UserError):
+    pass
+
+
 def _message(ctx, key: str, params: dict, field: str | None = None) -> str:
     # Every message may name the field it concerns.
     return ctx.t(key, **{"field": field, **params})
@@ -112,6 +125,10 @@ def to_payload_error(err: domain.UserError, ctx) -> UserError:
             expected_version=err.expected,
             current_version=err.current,
         )
+    if err.code == "FORBIDDEN":
+        return ForbiddenError(code=code, message=_message(ctx, err.message_key, err.params, err.field), field=err.field)
+    if err.code in ("ALREADY_EXISTS", "NO_ACCOUNT"):
+        return StateConflictError(code=code, message=_message(ctx, err.message_key, err.params, err.field), field=err.field)
     if err.code == "DUPLICATE_SUSPECTED":
         return DuplicateSuspectedError(
             code=code,

@@ -10,10 +10,13 @@ import strawberry
 from strawberry.types import Info
 
 from ..domain.errors import UserError as DomainUserError
-from ..usecases import activities, associate, contacts, customers, open_list
+from ..domain import records
+from ..usecases import accounts, activities, associate, contacts, customers, open_list
 from .errors import (
     AlreadyResolvedError,
     DuplicateSuspectedError,
+    ForbiddenError,
+    StateConflictError,
     InvalidInputError,
     NotFoundError,
     VersionConflictError,
@@ -22,7 +25,7 @@ from .errors import (
 )
 from .ids import raw_id_of
 from .inputs import ContactInput, CustomerInput, RecordActivityInput
-from .types import Activity, Contact, Customer, MatchCandidate, OpenListEntry
+from .types import Activity, Contact, Customer, CustomerPermission, MatchCandidate, OpenListEntry
 
 
 def _raw(global_id: str, type_name: str, field: str) -> str:
@@ -111,39 +114,60 @@ class RemoveContactSuccess:
 
 
 AddContactPayload = Annotated[
-    AddContactSuccess | InvalidInputError | NotFoundError,
+    AddContactSuccess | InvalidInputError | NotFoundError | ForbiddenError,
     strawberry.union("AddContactPayload", description="The new contact, or why nothing was added."),
 ]
 UpdateContactPayload = Annotated[
-    UpdateContactSuccess | InvalidInputError | NotFoundError | VersionConflictError,
+    UpdateContactSuccess | InvalidInputError | NotFoundError | VersionConflictError | ForbiddenError,
     strawberry.union("UpdateContactPayload", description="The updated contact, or why nothing changed."),
 ]
 RemoveContactPayload = Annotated[
-    RemoveContactSuccess | NotFoundError,
+    RemoveContactSuccess | NotFoundError | ForbiddenError,
     strawberry.union("RemoveContactPayload", description="What was removed, or why nothing was."),
 ]
+@strawberry.type(description="The customer account's new state.")
+class CustomerAccountSuccess:
+    contact: Contact = strawberry.field(description="The contact, with its `account`.")
+
+
+@strawberry.type(description="A credential was issued: hand it to the person now, it is never shown again.")
+class CustomerAccountCredentialSuccess:
+    contact: Contact = strawberry.field(description="The contact, with its `account`.")
+    credential: str = strawberry.field(
+        description="The login token (send as Authorization: Bearer ...). Stored only as a hash: shown this once."
+    )
+
+
+CustomerAccountPayload = Annotated[
+    CustomerAccountSuccess | NotFoundError | StateConflictError | InvalidInputError | ForbiddenError,
+    strawberry.union("CustomerAccountPayload", description="The account's new state, or why nothing changed."),
+]
+CustomerAccountCredentialPayload = Annotated[
+    CustomerAccountCredentialSuccess | NotFoundError | StateConflictError | InvalidInputError | ForbiddenError,
+    strawberry.union("CustomerAccountCredentialPayload", description="A new credential, or why none was issued."),
+]
 RecordActivityPayload = Annotated[
-    RecordActivitySuccess | InvalidInputError,
+    RecordActivitySuccess | InvalidInputError | ForbiddenError,
     strawberry.union("RecordActivityPayload", description="recordActivity's result or why nothing was recorded."),
 ]
 CreateCustomerFromOpenListPayload = Annotated[
-    CreateCustomerFromOpenListSuccess | InvalidInputError | NotFoundError | AlreadyResolvedError | DuplicateSuspectedError,
+    CreateCustomerFromOpenListSuccess | InvalidInputError | NotFoundError | AlreadyResolvedError | DuplicateSuspectedError | ForbiddenError,
     strawberry.union("CreateCustomerFromOpenListPayload", description="The new customer, or why nothing was created."),
 ]
 DiscardOpenListEntryPayload = Annotated[
-    DiscardOpenListEntrySuccess | NotFoundError | AlreadyResolvedError,
+    DiscardOpenListEntrySuccess | NotFoundError | AlreadyResolvedError | ForbiddenError,
     strawberry.union("DiscardOpenListEntryPayload", description="The discarded entry, or why nothing changed."),
 ]
 CreateCustomerPayload = Annotated[
-    CreateCustomerSuccess | InvalidInputError | NotFoundError | DuplicateSuspectedError,
+    CreateCustomerSuccess | InvalidInputError | NotFoundError | DuplicateSuspectedError | ForbiddenError,
     strawberry.union("CreateCustomerPayload", description="The new customer, or why nothing was created."),
 ]
 UpdateCustomerPayload = Annotated[
-    UpdateCustomerSuccess | InvalidInputError | NotFoundError | VersionConflictError,
+    UpdateCustomerSuccess | InvalidInputError | NotFoundError | VersionConflictError | ForbiddenError,
     strawberry.union("UpdateCustomerPayload", description="The updated customer, or why nothing changed."),
 ]
 AssociateActivityPayload = Annotated[
-    AssociateActivitySuccess | NotFoundError,
+    AssociateActivitySuccess | NotFoundError | ForbiddenError,
     strawberry.union("AssociateActivityPayload", description="The associated activity, or why nothing changed."),
 ]
 
@@ -331,5 +355,63 @@ class Mutation:
             contact = await contacts.remove_contact(ctx.runtime, ctx.actor, _raw(id, "Contact", "id"))
             customer = await ctx.customers.load(contact.customer_id)
             return RemoveContactSuccess(removed_contact_id=id, customer=Customer.from_domain(customer))
+
+        return await _guard(info, work())
+
+    @strawberry.mutation(
+        description="Give a contact a customer account (administrators): a login that sees its own customer's data "
+        "within `permissions` and nothing else. The credential is in the answer, once."
+    )
+    async def create_customer_account(
+        self,
+        info: Info,
+        contact_id: Annotated[strawberry.ID, strawberry.argument(description="The contact.")],
+        permissions: Annotated[list[CustomerPermission], strawberry.argument(description="What the account may see.")],
+    ) -> CustomerAccountCredentialPayload:
+        async def work():
+            ctx = info.context
+            granted = [records.CustomerPermission(p.value) for p in permissions]
+            contact, token = await accounts.create_account(ctx.runtime, ctx.actor, _raw(contact_id, "Contact", "contactId"), granted)
+            return CustomerAccountCredentialSuccess(contact=Contact.from_domain(contact), credential=token)
+
+        return await _guard(info, work())
+
+    @strawberry.mutation(description="Issue a new credential for a contact's account (administrators); the old one stops working.")
+    async def rotate_customer_account_credential(
+        self, info: Info, contact_id: Annotated[strawberry.ID, strawberry.argument(description="The contact.")]
+    ) -> CustomerAccountCredentialPayload:
+        async def work():
+            ctx = info.context
+            contact, token = await accounts.rotate_credential(ctx.runtime, ctx.actor, _raw(contact_id, "Contact", "contactId"))
+            return CustomerAccountCredentialSuccess(contact=Contact.from_domain(contact), credential=token)
+
+        return await _guard(info, work())
+
+    @strawberry.mutation(description="Disable (enabled: false) or re-enable a contact's account (administrators).")
+    async def set_customer_account_enabled(
+        self,
+        info: Info,
+        contact_id: Annotated[strawberry.ID, strawberry.argument(description="The contact.")],
+        enabled: Annotated[bool, strawberry.argument(description="false: the account cannot log in.")],
+    ) -> CustomerAccountPayload:
+        async def work():
+            ctx = info.context
+            contact = await accounts.set_enabled(ctx.runtime, ctx.actor, _raw(contact_id, "Contact", "contactId"), enabled)
+            return CustomerAccountSuccess(contact=Contact.from_domain(contact))
+
+        return await _guard(info, work())
+
+    @strawberry.mutation(description="Change what a contact's account may see (administrators).")
+    async def set_customer_account_permissions(
+        self,
+        info: Info,
+        contact_id: Annotated[strawberry.ID, strawberry.argument(description="The contact.")],
+        permissions: Annotated[list[CustomerPermission], strawberry.argument(description="What the account may see.")],
+    ) -> CustomerAccountPayload:
+        async def work():
+            ctx = info.context
+            granted = [records.CustomerPermission(p.value) for p in permissions]
+            contact = await accounts.set_permissions(ctx.runtime, ctx.actor, _raw(contact_id, "Contact", "contactId"), granted)
+            return CustomerAccountSuccess(contact=Contact.from_domain(contact))
 
         return await _guard(info, work())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import enum
+
 import strawberry
 from strawberry.types import Info
 
@@ -14,6 +16,7 @@ from .ids import cursor_in, from_global_id, raw_id_of
 from .inputs import ContactFilter, ContactOrder, IdentityInput
 from .visibility import visible
 from .types import (
+    CustomerPermission,
     Activity,
     Contact,
     MatchCandidate,
@@ -29,8 +32,38 @@ _FIRST = "How many items (default and maximum are service settings: 20 and 100 u
 _AFTER = "Continue after this cursor (a `pageInfo.endCursor` or `edge.cursor`)."
 
 
+@strawberry.enum(description="What kind of caller a token belongs to.")
+class Role(enum.Enum):
+    ADMIN = strawberry.enum_value("ADMIN", description="Staff: everything, including customer accounts.")
+    AGENT = strawberry.enum_value("AGENT", description="Staff: customers, contacts, activities; its own open list.")
+    READ_ONLY = strawberry.enum_value("READ_ONLY", description="Staff: reads everything, changes nothing.")
+    CUSTOMER = strawberry.enum_value("CUSTOMER", description="A customer account: its own customer, within its permissions.")
+
+
+@strawberry.type(description="Who the request is made as.")
+class Viewer:
+    id: str = strawberry.field(description="Staff id from the tokens file, or the customer account's id.")
+    role: Role = strawberry.field(description="The caller's role.")
+    permissions: list[CustomerPermission] = strawberry.field(description="A customer account's permissions; empty for staff.")
+    customer_id: strawberry.Private[str | None]
+
+    @strawberry.field(description="A customer account's own customer (with VIEW_CUSTOMER); null for staff.")
+    async def customer(self, info: Info) -> Customer | None:
+        return await visible(info.context, "Customer", self.customer_id)
+
+
 @strawberry.type(description="Reads.")
 class Query:
+    @strawberry.field(description="Who this request is made as: a frontend's first question after login.")
+    def viewer(self, info: Info) -> Viewer:
+        a = info.context.actor
+        return Viewer(
+            id=a.id,
+            role=Role(a.role.value),
+            permissions=[CustomerPermission(p.value) for p in sorted(a.permissions, key=lambda p: p.value)],
+            customer_id=a.customer_id,
+        )
+
     @strawberry.field(description="Any record by its global id; null when there is none or you may not see it.")
     async def node(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")]) -> Node | None:
         decoded = from_global_id(id)

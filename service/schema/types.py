@@ -221,6 +221,34 @@ class Customer(Node):
 # --- contacts --------------------------------------------------------------------------
 
 
+@strawberry.enum(description="What a customer account may see of its own customer.")
+class CustomerPermission(enum.Enum):
+    VIEW_CUSTOMER = strawberry.enum_value("VIEW_CUSTOMER", description="The customer record itself.")
+    VIEW_CONTACTS = strawberry.enum_value("VIEW_CONTACTS", description="The customer's contacts and who receives what.")
+    VIEW_ACTIVITIES = strawberry.enum_value("VIEW_ACTIVITIES", description="The customer's calls, chats and emails.")
+
+
+@strawberry.type(description="A contact's login: it sees its own customer's data that its permissions cover, nothing else.")
+class CustomerAccount:
+    id: strawberry.ID = strawberry.field(description="The account's id.")
+    enabled: bool = strawberry.field(description="Disabled accounts cannot log in.")
+    permissions: list[CustomerPermission] = strawberry.field(description="What it may see.")
+    created_at: datetime = strawberry.field(description="When it was created (UTC).")
+    created_by: str | None = strawberry.field(description="Who created it.")
+    credential_rotated_at: datetime = strawberry.field(description="When its credential was last issued (UTC).")
+
+    @classmethod
+    def from_domain(cls, a: records.CustomerAccount) -> CustomerAccount:
+        return cls(
+            id=strawberry.ID(a.id),
+            enabled=a.enabled,
+            permissions=[CustomerPermission(p.value) for p in a.permissions],
+            created_at=a.created_at,
+            created_by=a.created_by,
+            credential_rotated_at=a.credential_rotated_at,
+        )
+
+
 @strawberry.enum(description="Why something about a contact needs attention.")
 class ContactWarningCode(enum.Enum):
     MISSING_EMAIL = strawberry.enum_value(
@@ -262,6 +290,11 @@ class Contact(Node):
         return name or (c.email.address if c.email else None) or (c.phone.number if c.phone else "") or info.context.t(
             "unknown_customer"
         )
+
+    @strawberry.field(description="The contact's customer account, if it has one (staff only; null for customer accounts).")
+    def account(self, info: Info) -> CustomerAccount | None:
+        a = self.record.account
+        return CustomerAccount.from_domain(a) if a and info.context.actor.is_staff else None
 
     @strawberry.field(description="What needs attention, e.g. MISSING_EMAIL; empty when nothing does.")
     def warnings(self, info: Info) -> list[ContactWarning]:
