@@ -10,8 +10,9 @@ fails its check journals nothing, and one the caller saw succeed is on disk.
 
 from __future__ import annotations
 
+import heapq
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -262,10 +263,13 @@ class MemoryStore(ContactTables):
         return [self._customers[i] for i in sorted(ids)[:limit]]
 
     async def find_customers_by_blocking_keys(self, keys: Sequence[str], *, limit: int) -> list[Customer]:
-        ids: set[str] = set()
-        for key in keys:
-            ids |= self._by_blocking_key.get(key, set())
-        return [self._customers[i] for i in sorted(ids)[:limit]]
+        # Customers sharing more of the keys first: when a common name's blocks hold more
+        # than `limit`, the likeliest candidates are the ones kept.
+        shared: Counter[str] = Counter()
+        for key in set(keys):
+            shared.update(self._by_blocking_key.get(key, ()))
+        best = heapq.nsmallest(limit, shared.items(), key=lambda item: (-item[1], item[0]))
+        return [self._customers[i] for i, _count in best]
 
     def _ids_with_prefix(self, token: str) -> set[str]:
         out: set[str] = set()
