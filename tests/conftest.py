@@ -7,8 +7,16 @@ from collections.abc import Iterator
 import pytest
 
 from .helpers import GraphQLClient, make_client
+from .server import running_server
 
 
 @pytest.fixture
 def gql() -> Iterator[GraphQLClient]:
     yield from make_client()
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    """One real server process (README's start command) shared by every end-to-end test."""
+    with running_server() as base:
+        yield base

@@ -5,14 +5,9 @@ and status codes behind it, through the ASGI app."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -23,9 +18,8 @@ from service.hookspecs import hookimpl
 from service.settings import Settings
 from service.storage import StorageBackend
 
-from .test_end_to_end import START, free_port
+from .server import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 JS = ROOT / "tests" / "js"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -44,44 +38,6 @@ def _npm_dependencies() -> None:
         ["npm", "ci", "--no-audit", "--no-fund"], cwd=JS, capture_output=True, text=True, timeout=600
     )
     assert result.returncode == 0, f"npm ci in tests/js failed:\n{result.stdout}\n{result.stderr}"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """The service as README starts it, on a free port, shared by this module's tests."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMER_CONTEXT_")}
-    proc = subprocess.Popen(
-        [*START, "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120  # the first run may still be installing
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited early:\n{proc.stdout.read()}")
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            os.killpg(proc.pid, signal.SIGKILL)
-            pytest.fail("server did not come up")
-        time.sleep(0.1)
-    yield base
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        raise
 
 
 @pytest.fixture(scope="module")
