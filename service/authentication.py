@@ -134,7 +134,14 @@ class AuthenticationMiddleware:
         if scope["type"] not in ("http", "websocket") or scope.get("path") != self.path:
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        if scope["type"] == "http" and scope.get("method") == "GET" and "text/html" in headers.get("accept", ""):
+        query_string = scope.get("query_string", b"")
+        if (
+            scope["type"] == "http"
+            and scope.get("method") == "GET"
+            and "text/html" in headers.get("accept", "")
+            and b"query=" not in query_string
+        ):
+            # GraphiQL's page only: an operation sent with GET is authenticated like any other.
             return await self.app(scope, receive, send)
         if scope["type"] == "websocket":
             return await self.app(scope, receive, send)  # connection_init carries credentials (subscriptions)
