@@ -313,14 +313,6 @@ def test_access_control_general_data_access(production):
         assert response.status_code == 401 and "data" not in response.json()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a customer account with VIEW_CUSTOMER gets null for Contact.customer and Activity.customer of its "
-    "own customer (docs/security.md: VIEW_CUSTOMER covers them). service/schema/types.py imports the domain's "
-    "CustomerPermission, then defines the GraphQL enum CustomerPermission under the same name; the two resolvers "
-    "pass the GraphQL enum's VIEW_CUSTOMER to may_see_customer, which never finds it among the actor's domain "
-    "permissions.",
-)
 def test_access_control_general_data_access_own_customer_through_nested_fields(production):
     """Access Control: General Data Access. The same rule gives the same answer however a record
     is reached: a customer account that may see its own customer sees it through its contacts

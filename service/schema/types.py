@@ -308,7 +308,7 @@ class Contact(Node):
 
     @strawberry.field(description="The customer this contact belongs to (null for a customer account without VIEW_CUSTOMER).")
     async def customer(self, info: Info) -> Customer | None:
-        if not may_see_customer(info.context.actor, self.record.customer_id, CustomerPermission.VIEW_CUSTOMER):
+        if not may_see_customer(info.context.actor, self.record.customer_id, records.CustomerPermission.VIEW_CUSTOMER):
             return None
         c = await info.context.customers.load(self.record.customer_id)
         return Customer.from_domain(c)
@@ -380,7 +380,7 @@ class Activity(Node):
     async def customer(self, info: Info) -> Customer | None:
         if self.record.customer_id is None:
             return None
-        if not may_see_customer(info.context.actor, self.record.customer_id, CustomerPermission.VIEW_CUSTOMER):
+        if not may_see_customer(info.context.actor, self.record.customer_id, records.CustomerPermission.VIEW_CUSTOMER):
             return None
         c = await info.context.customers.load(self.record.customer_id)
         return Customer.from_domain(c) if c else None
