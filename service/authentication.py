@@ -16,7 +16,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
+import re
 import secrets
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,16 @@ from typing import Any
 from .domain.access import STAFF, Actor, Role
 from .i18n import negotiate, translate
 from .settings import ConfigurationError
+
+log = logging.getLogger("customer_context")
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def request_id_from(sent: str | None) -> str:
+    """The caller's X-Request-Id when it is a sane token (so logs join up across services),
+    else a new one."""
+    return sent if sent and _REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
 
 STAFF_PREFIX = "ccs_"
 CUSTOMER_PREFIX = "cca_"
@@ -158,9 +171,10 @@ class AuthenticationMiddleware:
         )
         if actor is None:
             locale = negotiate(headers.get("accept-language"))
-            body = json.dumps(
-                {"errors": [{"message": translate(locale, "unauthenticated"), "extensions": {"code": "UNAUTHENTICATED"}}]}
-            ).encode()
+            request_id = request_id_from(headers.get("x-request-id"))
+            log.info("request %s refused: no valid credential (401)", request_id)
+            extensions = {"code": "UNAUTHENTICATED", "requestId": request_id}
+            body = json.dumps({"errors": [{"message": translate(locale, "unauthenticated"), "extensions": extensions}]}).encode()
             await send(
                 {
                     "type": "http.response.start",
@@ -168,6 +182,7 @@ class AuthenticationMiddleware:
                     "headers": [
                         (b"content-type", b"application/json"),
                         (b"www-authenticate", b'Bearer realm="customer-context"'),
+                        (b"x-request-id", request_id.encode()),
                         (b"content-length", str(len(body)).encode()),
                     ],
                 }

@@ -47,6 +47,11 @@ def _serve(settings) -> int:
     from .app import create_app
 
     if not settings.tokens_file:
+        if settings.production:
+            raise ConfigurationError(
+                "production mode needs staff tokens: without --tokens-file every request would act as administrator. "
+                "Give --tokens-file (see docs/security.md), or leave out --production for local development"
+            )
         if not _is_loopback(settings.host):
             raise ConfigurationError(
                 f"refusing to listen on {settings.host} without staff tokens: anyone who can reach it would be an "

@@ -184,6 +184,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Feltet {field} kan inneholde maks {limit} tegn, men {length} ble sendt.",
         "sr-Latn": "Polje {field} može da sadrži najviše {limit} znakova (poslato: {length}).",
     },
+    "invalid_characters": {
+        "en": "{field} holds a character that is not text at position {position} (a control character or a broken UTF-16 pair).",
+        "cs": "Pole {field} obsahuje na pozici {position} znak, který není text (řídicí znak nebo neúplný pár UTF-16).",
+        "sk": "Pole {field} obsahuje na pozícii {position} znak, ktorý nie je text (riadiaci znak alebo neúplný pár UTF-16).",
+        "de": "Das Feld {field} enthält an Position {position} ein Zeichen, das kein Text ist (ein Steuerzeichen oder ein unvollständiges UTF-16-Paar).",
+        "nb": "Feltet {field} inneholder et tegn som ikke er tekst i posisjon {position} (et kontrolltegn eller et ufullstendig UTF-16-par).",
+        "sr-Latn": "Polje {field} na poziciji {position} sadrži znak koji nije tekst (kontrolni znak ili nepotpun UTF-16 par).",
+    },
     "too_many_items": {
         "en": "{field} holds at most {limit} items; {count} were sent.",
         "cs": "Pole {field} může obsahovat nejvýše {limit} položek (odesláno: {count}).",
@@ -207,6 +215,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "de": "Das Feld {field} enthält keine gültige Telefonnummer.",
         "nb": "Feltet {field} inneholder ikke et gyldig telefonnummer.",
         "sr-Latn": "Polje {field} ne sadrži važeći broj telefona.",
+    },
+    "time_out_of_range": {
+        "en": "{field} must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in UTC.",
+        "cs": "Pole {field} musí v UTC ležet mezi 0001-01-01T00:00:00Z a 9999-12-31T23:59:59Z.",
+        "sk": "Pole {field} musí v UTC ležať medzi 0001-01-01T00:00:00Z a 9999-12-31T23:59:59Z.",
+        "de": "Das Feld {field} muss in UTC zwischen 0001-01-01T00:00:00Z und 9999-12-31T23:59:59Z liegen.",
+        "nb": "Feltet {field} må ligge mellom 0001-01-01T00:00:00Z og 9999-12-31T23:59:59Z i UTC.",
+        "sr-Latn": "Polje {field} mora u UTC da bude između 0001-01-01T00:00:00Z i 9999-12-31T23:59:59Z.",
     },
     "invalid_value": {
         "en": "{field} has an invalid value: {reason}",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+import urllib.request
 
 import pytest
 from starlette.testclient import TestClient
@@ -16,6 +17,7 @@ from service.schema.ids import raw_id_of
 from service.settings import ConfigurationError, Settings
 
 from .helpers import CREATE_FROM_ENTRY, OPEN_LIST, RECORD
+from .server import running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKENS = {"admin": "ccs_admin-secret-0123456789", "agent-1": "ccs_agent1-secret-0123456789", "agent-2": "ccs_agent2-secret-0123456789", "auditor": "ccs_auditor-secret-0123456789"}
@@ -70,6 +72,10 @@ def test_requests_without_a_valid_token_are_refused(api, authorization):
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "UNAUTHENTICATED" and "Token" in error["message"]
     assert response.headers["www-authenticate"].startswith("Bearer")
+    # A request id, as on every error, in the body and the header.
+    assert error["extensions"]["requestId"] == response.headers["x-request-id"] and len(response.headers["x-request-id"]) == 32
+    followed = api.http.post("/graphql", json={"query": "{ viewer { id } }"}, headers={**headers, "X-Request-Id": "desk-42.call-7"})
+    assert followed.json()["errors"][0]["extensions"]["requestId"] == followed.headers["x-request-id"] == "desk-42.call-7"
 
 
 def test_a_tokens_file_with_a_clear_token_or_unknown_role_stops_startup(tmp_path):
@@ -163,9 +169,12 @@ def test_a_customer_account_sees_its_own_customer_within_its_permissions_and_not
                   '{ matchCustomers(identity: {name: "x"}) { score } }']:
         body = api.raw(query, token=token).json()
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", query
-    # No VIEW_ACTIVITIES: its own activities stay hidden.
-    body = api.raw("query($id: ID!) { customer(id: $id) { activities { totalCount } } }", {"id": org["acme"]}, token).json()
-    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    # No VIEW_ACTIVITIES: its own activities stay hidden: the list is empty (not an error,
+    # which would null the whole customer); its activities by id are null.
+    body = api.raw("query($id: ID!) { customer(id: $id) { displayName activities { totalCount edges { node { id } } } } }", {"id": org["acme"]}, token).json()
+    assert body == {"data": {"customer": {"displayName": "ACME", "activities": {"totalCount": 0, "edges": []}}}}
+    activity_id = api("{ activities { edges { node { id } } } }", token=TOKENS["admin"])["activities"]["edges"][0]["node"]["id"]
+    assert api("query($id: ID!) { activity(id: $id) { id } }", {"id": activity_id}, token)["activity"] is None
     # No mutation it was not granted.
     result = api('mutation($id: ID!) { updateCustomer(id: $id, expectedVersion: 1, input: {organizationName: "Mine"}) { __typename } }', {"id": org["acme"]}, token)
     assert result["updateCustomer"]["__typename"] == "ForbiddenError"
@@ -174,11 +183,27 @@ def test_a_customer_account_sees_its_own_customer_within_its_permissions_and_not
     assert contacts["customer"]["contacts"]["edges"][0]["node"] == {"lastName": "Jana", "account": None}
 
 
+def test_an_account_with_only_view_customer_gets_its_customer_with_the_lists_empty(api, org):
+    token = api(ACCOUNT, {"c": org["jana"], "p": ["VIEW_CUSTOMER"]}, TOKENS["admin"])["createCustomerAccount"]["credential"]
+    query = """query($id: ID!) { customer(id: $id) { displayName
+      contacts { totalCount edges { node { id } } } main: contacts(role: MAIN) { totalCount }
+      activities { totalCount } messageRecipients { id } reminderRecipients { id } } }"""
+    body = api.raw(query, {"id": org["acme"]}, token).json()
+    assert body == {"data": {"customer": {
+        "displayName": "ACME", "contacts": {"totalCount": 0, "edges": []}, "main": {"totalCount": 0},
+        "activities": {"totalCount": 0}, "messageRecipients": [], "reminderRecipients": []}}}
+    # Its own contact by id, too, stays hidden without VIEW_CONTACTS.
+    assert api("query($id: ID!) { contact(id: $id) { id } }", {"id": org["jana"]}, token)["contact"] is None
+    # Staff see the same customer's lists in full.
+    staff = api(query, {"id": org["acme"]}, TOKENS["agent-1"])["customer"]
+    assert (staff["contacts"]["totalCount"], staff["activities"]["totalCount"], len(staff["messageRecipients"])) == (1, 1, 1)
+
+
 def test_permissions_rotation_and_disabling_take_effect_at_once(api, org):
     admin = api.as_("admin")
     token = admin(ACCOUNT, {"c": org["jana"], "p": ["VIEW_CUSTOMER"]})["createCustomerAccount"]["credential"]
     activities = "query($id: ID!) { customer(id: $id) { activities { totalCount } } }"
-    assert "errors" in api.raw(activities, {"id": org["acme"]}, token).json()
+    assert api(activities, {"id": org["acme"]}, token)["customer"]["activities"]["totalCount"] == 0
     admin('mutation($c: ID!) { setCustomerAccountPermissions(contactId: $c, permissions: [VIEW_CUSTOMER, VIEW_ACTIVITIES]) { __typename } }', {"c": org["jana"]})
     assert api(activities, {"id": org["acme"]}, token)["customer"]["activities"]["totalCount"] == 1
     rotated = admin('mutation($c: ID!) { rotateCustomerAccountCredential(contactId: $c) { ... on CustomerAccountCredentialSuccess { credential } } }', {"c": org["jana"]})
@@ -202,6 +227,21 @@ def test_development_mode_is_the_local_developer_on_loopback_only():
     )
     assert result.returncode == 2
     assert "refusing to listen on 0.0.0.0 without staff tokens" in result.stderr
+
+
+def test_production_mode_refuses_to_start_without_staff_tokens(tmp_path):
+    """Production mode is never local development mode, not even on loopback."""
+    result = subprocess.run(
+        [sys.executable, "-m", "service", "serve", "--production", "--port", "0"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "production mode needs staff tokens" in result.stderr and "Traceback" not in result.stderr
+    # With a tokens file it starts (and stops on SIGTERM).
+    tokens = tmp_path / "tokens"
+    tokens.write_text(f"admin ADMIN {hash_token('ccs_' + 'a' * 43)}\n")
+    with running_server("--production", "--tokens-file", str(tokens)) as base:
+        with urllib.request.urlopen(base + "/healthz", timeout=5) as response:
+            assert response.status == 200
 
 
 def test_the_token_command_prints_a_token_and_only_its_hash_for_the_file():

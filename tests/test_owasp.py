@@ -408,14 +408,6 @@ def test_access_control_mutation_access_data_manipulation(production):
     assert state() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an agent resolves another agent's open-list entry through associateActivity or "
-    "createCustomer(activityId:) with the entry's activity (status ASSOCIATED or CREATED, resolvedBy the "
-    "first agent), although createCustomerFromOpenList and discardOpenListEntry on the same entry are "
-    "ForbiddenError (service/usecases/associate.py resolve_entry_of and usecases/customers.py do not ask "
-    "domain.access.may_work_on_entry).",
-)
 @pytest.mark.parametrize("how", ["associateActivity", "createCustomer"])
 def test_access_control_mutation_access_another_agents_entry_through_its_activity(production, how):
     """Access Control: Mutation Access (Data Manipulation). An agent cannot take another
@@ -427,7 +419,8 @@ def test_access_control_mutation_access_another_agents_entry_through_its_activit
         variables = {"activityId": theirs["activity"]["id"], "customerId": customer}
     else:
         variables = {"input": {"lastName": "Also mine"}, "activityId": theirs["activity"]["id"]}
-    production(MUTATIONS[how].document, variables, TOKENS["agent-1"])
+    payload = production(MUTATIONS[how].document, variables, TOKENS["agent-1"])[how]
+    assert (payload["__typename"], payload["code"], payload["field"]) == ("ForbiddenError", "FORBIDDEN", "activityId"), payload
     entry = production.as_("admin")("query($id: ID!) { openListEntry(id: $id) { status resolvedBy } }", {"id": theirs["openListEntry"]["id"]})
     assert entry["openListEntry"] == {"status": "OPEN", "resolvedBy": None}
 
@@ -522,12 +515,6 @@ def test_dont_return_excessive_errors_no_stack_traces_or_internals():
             assert single_error(response)["extensions"]["code"] == "BAD_REQUEST"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Field suggestions stay on in production mode: graphql-core's validation messages say \"Did you "
-    "mean 'customer' or 'customers'?\" (docs/security.md documents this as a choice: they name only what "
-    "schema.graphql publishes). The cheat sheet asks for them to be off in production.",
-)
 def test_dont_return_excessive_errors_no_field_suggestions_in_production():
     """Don't Return Excessive Errors: no field suggestions in production. Misspelt fields,
     arguments, input fields and enum values must not be answered with the names the schema
@@ -542,6 +529,12 @@ def test_dont_return_excessive_errors_no_field_suggestions_in_production():
             body = http.post("/graphql", json={"query": query, "variables": variables or {}}).json()
             assert codes(body) == {"GRAPHQL_VALIDATION_FAILED"}
             assert "Did you mean" not in str(body), body
+            # Still says what is wrong, naming what the client sent.
+            assert re.search(r"custmer|frst|LASTNAME|sendr", body["errors"][0]["message"]), body
+    # Developers keep them.
+    with serve(Settings()) as http:
+        body = http.post("/graphql", json={"query": '{ custmer(id: "x") { id } }'}).json()
+        assert "Did you mean 'customer'" in body["errors"][0]["message"], body
 
 
 # --- CSRF --------------------------------------------------------------------------------------

@@ -44,14 +44,9 @@ def check_activity(draft: ActivityDraft, *, default_region: str | None) -> Activ
     subject = p.text("subject", draft.subject)
     text = p.text("text", draft.text, strip=False)
     agent_id = p.text("agentId", draft.agent_id)
+    occurred_at = in_utc(p, "occurredAt", draft.occurred_at)
     if p:
         raise InvalidInput(list(p))
-    occurred_at = draft.occurred_at
-    if occurred_at is not None:
-        # A time without a zone is taken as UTC, the service's one zone.
-        occurred_at = occurred_at.replace(tzinfo=UTC) if occurred_at.tzinfo is None else occurred_at.astimezone(UTC)
-        # Milliseconds are the finest time every store keeps (see runtime.to_millis).
-        occurred_at = occurred_at.replace(microsecond=occurred_at.microsecond // 1000 * 1000)
     return ActivityFields(
         draft.channel,
         draft.direction,
@@ -67,6 +62,20 @@ def check_activity(draft: ActivityDraft, *, default_region: str | None) -> Activ
         occurred_at,
         agent_id,
     )
+
+
+def in_utc(p: Problems, field: str, moment: datetime | None) -> datetime | None:
+    """`moment` in UTC, the service's one zone (a time without a zone is taken as UTC), to
+    the millisecond, the finest every store keeps (see runtime.to_millis). A time whose UTC
+    falls outside years 1-9999 ("0001-01-01T00:00:00+01:00") is a problem on `field`."""
+    if moment is None:
+        return None
+    try:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        p.add("INVALID_VALUE", "time_out_of_range", field)
+        return None
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def split_name(name: str | None) -> tuple[str | None, str | None]:

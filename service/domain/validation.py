@@ -3,10 +3,17 @@ so a form can show every problem next to its field at once."""
 
 from __future__ import annotations
 
+import re
+
 from .errors import Problem
 from .limits import MAX_TEXT_LENGTH
 from .normalize import InvalidIdentifier, normalize_email, normalize_phone
 from .records import EmailAddress, PhoneNumber
+
+
+#: What no stored text may hold: lone UTF-16 surrogates (JSON can carry "\\ud800"; no
+#: encoding can store or send it on) and control characters other than tab and line breaks.
+NOT_TEXT = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Problems(list[Problem]):
@@ -26,6 +33,9 @@ class Problems(list[Problem]):
                     MAX_TEXT_LENGTH,
                 )
             )
+            return None
+        if (bad := NOT_TEXT.search(value)) is not None:
+            self.add("INVALID_VALUE", "invalid_characters", field, position=bad.start() + 1)
             return None
         if strip:
             value = value.strip()

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from strawberry.dataloader import DataLoader
 
 from ..i18n import negotiate, translate
-from ..authentication import LOCAL_DEVELOPER
+from ..authentication import LOCAL_DEVELOPER, request_id_from
 from ..domain.access import Actor, Role
 from ..runtime import Runtime
 
@@ -38,14 +36,9 @@ class Context:
         return translate(self.locale, message_key, **params)
 
 
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-
-
 def request_id_of(request: Any) -> str:
-    """The caller's X-Request-Id when it is a sane token (so logs join up across services),
-    else a new one."""
-    sent = request.headers.get("x-request-id", "")
-    return sent if _REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+    """The caller's X-Request-Id when it is a sane token, else a new one."""
+    return request_id_from(request.headers.get("x-request-id"))
 
 
 def build_context(runtime: Runtime, request: Any, response: Any) -> Context:

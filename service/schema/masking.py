@@ -7,11 +7,23 @@ request id, the log gets the traceback under the same id."""
 from __future__ import annotations
 
 import logging
+import re
 
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 log = logging.getLogger("customer_context.errors")
+
+#: graphql-core's "Did you mean 'customer' or 'customers'?" (and "Did you mean the enum value
+#: 'X'?", "Did you mean to use an inline fragment on 'T'?"): a sentence ending a message or,
+#: in a variable's coercion error, before "Found: ...". Schema names never hold a '?'.
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+
+
+def without_suggestions(message: str) -> str:
+    """A validation or coercion message without the names the schema has: in production
+    mode a misspelt field must not teach the schema that introspection no longer shows."""
+    return _SUGGESTION.sub("", message)
 
 
 def is_internal(error: GraphQLError) -> bool:
@@ -37,12 +49,15 @@ class MaskInternalErrors(MaskErrors):
                 code = "INTERNAL_ERROR"
             else:
                 code = (error.extensions or {}).get("code") or "GRAPHQL_VALIDATION_FAILED"
+            message = error.message
+            if ctx is not None and ctx.runtime.settings.production:
+                message = without_suggestions(message)
             extensions = {**(error.extensions or {}), "code": code}
             if request_id:
                 extensions["requestId"] = request_id
             out.append(
                 GraphQLError(
-                    error.message, error.nodes, error.source, error.positions, error.path, extensions=extensions
+                    message, error.nodes, error.source, error.positions, error.path, extensions=extensions
                 )
             )
         return out

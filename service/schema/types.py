@@ -20,7 +20,6 @@ from ..domain.errors import UserError as DomainUserError
 from ..domain.display_name import customer_display_name, entry_display_name
 from ..domain.access import may_see_customer, may_see_entry
 from ..domain.contact_directory import ContactQuery, ContactSort
-from ..domain.records import CustomerPermission
 from ..storage import Page
 from ..usecases import contacts as contact_usecases
 from ..usecases import queries
@@ -62,6 +61,15 @@ def connection(page: Page, convert: Callable[[Any], T]) -> Connection[T]:
     """A GraphQL connection from a store page, each record converted by `convert`."""
     edges = [Edge(cursor=cursor_out(c), node=convert(r)) for c, r in page.items]
     return Connection(edges=edges, page_info=page_info(page), total_count=page.total_count)
+
+
+#: What a customer account sees of a list its permissions do not cover (Customer.contacts
+#: without VIEW_CONTACTS, ...): nothing, rather than an error that would null the customer.
+NO_ITEMS: Page = Page([], 0, False, False)
+
+
+def withheld(ctx: Context, customer_id: str, permission: records.CustomerPermission) -> bool:
+    return not may_see_customer(ctx.actor, customer_id, permission)
 
 
 async def paged(ctx: Context, work: Awaitable[Page]) -> Page:
@@ -155,6 +163,8 @@ class Customer(Node):
         after: Annotated[str | None, strawberry.argument(description="Cursor to continue after.")] = None,
     ) -> Connection[Activity]:
         ctx: Context = info.context
+        if withheld(ctx, self.record.id, records.CustomerPermission.VIEW_ACTIVITIES):
+            return connection(NO_ITEMS, Activity.from_domain)
         page = await paged(ctx, queries.activities(ctx.runtime, ctx.actor, self.record.id, None, first, cursor_in(after)))
         return connection(page, Activity.from_domain)
 
@@ -169,6 +179,8 @@ class Customer(Node):
         after: Annotated[str | None, strawberry.argument(description="Cursor to continue after.")] = None,
     ) -> Connection[Contact]:
         ctx: Context = info.context
+        if withheld(ctx, self.record.id, records.CustomerPermission.VIEW_CONTACTS):
+            return connection(NO_ITEMS, Contact.from_domain)
         query = ContactQuery(
             customer_id=self.record.id,
             role=records.ContactRole(role.value) if role else None,
@@ -182,11 +194,15 @@ class Customer(Node):
         description="Who automatically gets a copy of a message meant for this customer: its MAIN contacts that have an email address."
     )
     async def message_recipients(self, info: Info) -> list[Contact]:
+        if withheld(info.context, self.record.id, records.CustomerPermission.VIEW_CONTACTS):
+            return []
         found = await paged(info.context, contact_usecases.message_recipients(info.context.runtime, info.context.actor, self.record.id, info.context.locale))
         return [Contact.from_domain(c) for c in found]
 
     @strawberry.field(description="Who gets payment reminders: this customer's reminder contacts that have an email address.")
     async def reminder_recipients(self, info: Info) -> list[Contact]:
+        if withheld(info.context, self.record.id, records.CustomerPermission.VIEW_CONTACTS):
+            return []
         found = await paged(info.context, contact_usecases.reminder_recipients(info.context.runtime, info.context.actor, self.record.id, info.context.locale))
         return [Contact.from_domain(c) for c in found]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..domain.access import require_staff
+from ..domain.access import Forbidden, may_work_on_entry, require_staff
 from ..domain.records import Activity, Customer, EntryStatus, OpenListEntry
 from ..events import ActivityAssociated, OpenListEntryResolved
 from ..runtime import Actor, Runtime
@@ -53,6 +53,17 @@ async def resolve_entry(
     return resolved
 
 
+async def require_may_take(rt: Runtime, actor: Actor, activity: Activity) -> None:
+    """An activity still waiting on someone's open list is that agent's to resolve: giving it
+    a customer would take the entry off their list, so the same rule as for Create and
+    Discard on the entry applies (Forbidden on `activityId`)."""
+    if activity.open_list_entry_id is None:
+        return
+    (entry,) = await rt.store.get_open_list_entries([activity.open_list_entry_id])
+    if entry is not None and entry.status is EntryStatus.OPEN and not may_work_on_entry(actor, entry.agent_id):
+        raise Forbidden(field="activityId")
+
+
 async def resolve_entry_of(rt: Runtime, actor: Actor, activity: Activity, status: EntryStatus, customer_id: str) -> None:
     """The activity now has a customer: its open-list entry, if still open, leaves the list."""
     if activity.open_list_entry_id is None:
@@ -70,6 +81,7 @@ async def associate_activity(rt: Runtime, actor: Actor, activity_id: str, custom
     require_staff(actor, write=True)
     activity = await load_activity(rt, activity_id, field="activityId")
     customer = await load_customer(rt, customer_id, field="customerId")
+    await require_may_take(rt, actor, activity)
     activity = await set_activity_customer(rt, actor, activity, customer.id)
     await resolve_entry_of(rt, actor, activity, EntryStatus.ASSOCIATED, customer.id)
     return activity, customer

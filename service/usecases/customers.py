@@ -13,7 +13,7 @@ from ..events import CustomerCreated, CustomerUpdated
 from ..runtime import Actor, Runtime
 from ..storage import StaleVersion
 from ._shared import load_activity, load_customer
-from .associate import resolve_entry_of, set_activity_customer
+from .associate import require_may_take, resolve_entry_of, set_activity_customer
 from .matching import likely_duplicates
 
 
@@ -43,6 +43,8 @@ async def create_customer(
     Returns the likely duplicates too (see `matching.likely_duplicates`)."""
     require_staff(actor, write=True)
     activity = await load_activity(rt, activity_id, field="activityId") if activity_id else None
+    if activity is not None:
+        await require_may_take(rt, actor, activity)
     fields = apply_draft(CustomerFields(), draft, default_region=rt.settings.default_region)
     duplicates = await likely_duplicates(rt, fields, confirmed=confirmed)
     customer = new_customer(rt, actor, fields)
