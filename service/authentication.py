@@ -90,7 +90,7 @@ class StaffDirectory:
                 role = None
             if role not in STAFF:
                 raise ConfigurationError(f"{where}: role must be ADMIN, AGENT or READ_ONLY, not {role_name!r}")
-            if not digest.startswith("sha256:") or len(digest) != 71:
+            if not re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
                 raise ConfigurationError(f"{where}: the token must be given as sha256:<64 hex digits>, never in clear")
             if digest in by_hash:
                 raise ConfigurationError(f"{where}: the same token hash appears twice")

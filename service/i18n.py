@@ -440,12 +440,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
     },
     "invalid_page_size": {
-        "en": "{field} must be between 0 and {limit}.",
-        "cs": "Hodnota {field} musí být od 0 do {limit}.",
-        "sk": "Hodnota {field} musí byť od 0 do {limit}.",
-        "de": "{field} muss zwischen 0 und {limit} liegen.",
-        "nb": "{field} må være mellom 0 og {limit}.",
-        "sr-Latn": "{field} mora da bude između 0 i {limit}.",
+        "en": "{field} must be between {min} and {limit}.",
+        "cs": "Hodnota {field} musí být od {min} do {limit}.",
+        "sk": "Hodnota {field} musí byť od {min} do {limit}.",
+        "de": "{field} muss zwischen {min} und {limit} liegen.",
+        "nb": "{field} må være mellom {min} og {limit}.",
+        "sr-Latn": "{field} mora da bude između {min} i {limit}.",
     },
     "invalid_cursor": {
         "en": "{field} is not a cursor this list gave out.",

@@ -83,6 +83,9 @@ def test_a_tokens_file_with_a_clear_token_or_unknown_role_stops_startup(tmp_path
     bad.write_text("agent-1 AGENT my-secret-token\n")
     with pytest.raises(ConfigurationError, match="never in clear"):
         create_app(Settings(tokens_file=str(bad)))
+    bad.write_text("agent-1 AGENT sha256:" + "z" * 64 + "\n")  # right length, not a SHA-256 digest
+    with pytest.raises(ConfigurationError, match="sha256:<64 hex digits>"):
+        create_app(Settings(tokens_file=str(bad)))
     bad.write_text(f"agent-1 SUPERUSER {hash_token('x')}\n")
     with pytest.raises(ConfigurationError, match="line 1: role must be"):
         create_app(Settings(tokens_file=str(bad)))

@@ -192,9 +192,14 @@ def test_customers_list_alphabetically_and_pages_stably_under_inserts(gql):
 def test_page_size_and_cursor_errors_are_typed(gql):
     body = gql.raw("{ customers(first: 101) { totalCount } }")
     assert body["errors"][0]["extensions"].items() >= {"code": "INVALID_VALUE", "field": "first"}.items()
-    assert "100" in body["errors"][0]["message"]
+    assert body["errors"][0]["message"] == "first must be between 0 and 100."
     body = gql.raw("{ customers(first: -1) { totalCount } }")
     assert body["errors"][0]["extensions"]["field"] == "first"
+    # matchCustomers' limit starts at 1, and says so.
+    for limit in (0, 51):
+        body = gql.raw('query($l: Int) { matchCustomers(identity: {phone: "601123456"}, limit: $l) { score } }', {"l": limit})
+        error = body["errors"][0]
+        assert (error["extensions"]["code"], error["extensions"]["field"], error["message"]) == ("INVALID_VALUE", "limit", "limit must be between 1 and 50.")
     body = gql.raw('{ customers(after: "garbage!") { totalCount } }')
     assert body["errors"][0]["extensions"].items() >= {"code": "INVALID_VALUE", "field": "after"}.items()
     assert "Traceback" not in str(body)

@@ -63,7 +63,7 @@ def test_core_messages_keep_their_english_wording():
             "This open-list entry was already resolved by associating its activity with an "
             "existing customer."
         ),
-        "invalid_page_size": "{field} must be between 0 and {limit}.",
+        "invalid_page_size": "{field} must be between {min} and {limit}.",
         "invalid_cursor": "{field} is not a cursor this list gave out.",
         "internal_error": (
             "The request could not be completed because of an error in the service. Quote "

@@ -28,7 +28,7 @@ async def match_customers(rt: Runtime, actor: Actor, draft: IdentityDraft, limit
     require_staff(actor)
     limit = 5 if limit is None else limit
     if not 1 <= limit <= MAX_CANDIDATES:
-        raise UserError("invalid_page_size", field="limit", code="INVALID_VALUE", limit=MAX_CANDIDATES)
+        raise UserError("invalid_page_size", field="limit", code="INVALID_VALUE", limit=MAX_CANDIDATES, min=1)
     identity = check_identity(draft, default_region=rt.settings.default_region)
     if identity.is_empty:
         return []

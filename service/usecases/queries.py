@@ -21,7 +21,7 @@ def page_size(rt: Runtime, first: int | None) -> int:
         return rt.settings.default_page_size
     limit = rt.settings.max_page_size
     if not 0 <= first <= limit:
-        raise UserError("invalid_page_size", field="first", code="INVALID_VALUE", limit=limit)
+        raise UserError("invalid_page_size", field="first", code="INVALID_VALUE", limit=limit, min=0)
     return first
 
 
