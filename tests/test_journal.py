@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -46,6 +45,8 @@ from service.domain.records import (
 )
 from service.settings import ConfigurationError, Settings
 from service.storage import DuplicateId, RecordNotFound, StaleVersion, StoreUnavailable
+
+from .server import ROOT, START, ServerProcess, free_port, start_server
 
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
@@ -536,7 +537,6 @@ def test_a_compaction_that_fails_does_not_fail_the_write(tmp_path, monkeypatch, 
     """os.replace failing: no new snapshot. os.ftruncate failing: a new snapshot, and the
     journal keeps the lines it already holds, followed by new ones."""
     path = tmp_path / "data.jsonl"
-    real = getattr(os, failing)
     calls = []
 
     def fails(*args):
@@ -609,9 +609,6 @@ class TestJournaledMemoryStore(StorageConformance):
 
 # --- the real thing -------------------------------------------------------------------------
 
-ROOT = Path(__file__).resolve().parent.parent
-START = ["./run", "serve"]
-
 CREATE = """
 mutation Create($input: CustomerInput!) {
   createCustomer(input: $input) {
@@ -623,48 +620,8 @@ mutation Create($input: CustomerInput!) {
 FIELDS = "id firstName lastName emails { address } phones { number e164 } attributes { key value }"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMER_CONTEXT_")}
-
-
-def _start(data_file: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            [*START, "--port", str(port), "--data-file", str(data_file)],
-            cwd=ROOT,
-            env=_env(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120  # the first run may still be installing
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited early:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(base + "/readyz", timeout=1) as r:
-                if r.status == 200:
-                    return proc, base
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            os.killpg(proc.pid, signal.SIGKILL)
-            pytest.fail("server did not come up")
-        time.sleep(0.05)
-
-
-def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, sig)
-    proc.wait(timeout=15)
+def _start(data_file: Path, log: Path) -> ServerProcess:
+    return start_server("--data-file", str(data_file), log=log, ready="/readyz")
 
 
 def _post(base: str, query: str, variables: dict) -> dict:
@@ -689,7 +646,8 @@ def _input(n: int) -> dict:
 
 def test_every_acknowledged_customer_survives_a_sigkill_of_the_server(tmp_path):
     data_file, log = tmp_path / "data.jsonl", tmp_path / "server.log"
-    proc, base = _start(data_file, log)
+    server = _start(data_file, log)
+    base = server.base
     acknowledged: dict[str, dict] = {}
     numbers = itertools.count()
     stop = threading.Event()
@@ -711,16 +669,16 @@ def test_every_acknowledged_customer_survives_a_sigkill_of_the_server(tmp_path):
         deadline = time.monotonic() + 60
         while len(acknowledged) < 150 and time.monotonic() < deadline and any(t.is_alive() for t in senders):
             time.sleep(0.01)
-        os.killpg(proc.pid, signal.SIGKILL)  # mid-stream: requests are in flight
-        proc.wait(timeout=15)
+        server.stop(signal.SIGKILL)  # mid-stream: requests are in flight
     finally:
         stop.set()
         for t in senders:
             t.join(timeout=20)
-        _stop(proc, signal.SIGKILL)
+        server.stop(signal.SIGKILL)
     assert len(acknowledged) >= 150, log.read_text()
 
-    proc, base = _start(data_file, log)
+    server = _start(data_file, log)
+    base = server.base
     try:
         ids = list(acknowledged)
         for chunk in range(0, len(ids), 25):
@@ -741,24 +699,24 @@ def test_every_acknowledged_customer_survives_a_sigkill_of_the_server(tmp_path):
         after = _post(base, CREATE, {"input": _input(999_999)})["createCustomer"]
         assert after["__typename"] == "CreateCustomerSuccess"
     finally:
-        _stop(proc)
+        server.stop()
 
 
 def test_a_second_server_on_the_same_data_file_is_refused(tmp_path):
     data_file = tmp_path / "data.jsonl"
-    proc, base = _start(data_file, tmp_path / "first.log")
+    server = _start(data_file, tmp_path / "first.log")
     try:
         second = subprocess.run(
-            [*START, "--port", str(_free_port()), "--data-file", str(data_file)],
+            [*START, "--port", str(free_port()), "--data-file", str(data_file)],
             cwd=ROOT,
-            env=_env(),
+            env={k: v for k, v in os.environ.items() if not k.startswith("CUSTOMER_CONTEXT_")},
             capture_output=True,
             text=True,
             timeout=120,
         )
         assert second.returncode != 0
-        assert f"data file {data_file} is in use by process {proc.pid}" in second.stderr, second.stderr
+        assert f"data file {data_file} is in use by process {server.proc.pid}" in second.stderr, second.stderr
         # The first one is unharmed.
-        assert _post(base, CREATE, {"input": _input(1)})["createCustomer"]["__typename"] == "CreateCustomerSuccess"
+        assert _post(server.base, CREATE, {"input": _input(1)})["createCustomer"]["__typename"] == "CreateCustomerSuccess"
     finally:
-        _stop(proc)
+        server.stop()

@@ -16,11 +16,8 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +28,7 @@ import pytest
 from service.storage import Storage
 
 from .helpers import CREATE_FROM_ENTRY, RECORD
+from .server import start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "sqlite-backend"
@@ -122,49 +120,17 @@ def test_the_service_lists_the_installed_backend(example_installed):
 # --- (c) the real server, selected by name, restarted over the same file ----------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def _server(database: Path, log: Path) -> Iterator[str]:
-    """README's start command with `--backend sqlite`, the file from the plugin's own env var."""
-    port = _free_port()
-    with log.open("a") as out:
-        proc = subprocess.Popen(
-            ["./run", "serve", "--backend", "sqlite", "--port", str(port)],
-            cwd=ROOT,
-            env=_env(CUSTOMER_CONTEXT_SQLITE_PATH=str(database)),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
+    """README's start command with `--backend sqlite`, the file from the plugin's own env var;
+    stopped gracefully (SIGTERM), so the store is closed."""
+    server = start_server("--backend", "sqlite", env={"CUSTOMER_CONTEXT_SQLITE_PATH": str(database)}, log=log, ready="/readyz")
     try:
-        deadline = time.monotonic() + 120  # ./run may still be installing the service
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited early:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(base + "/readyz", timeout=1) as r:
-                    if r.status == 200:
-                        assert json.loads(r.read()) == {"status": "ready", "store": "sqlite"}
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server did not come up:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield base
+        with urllib.request.urlopen(server.base + "/readyz", timeout=5) as r:
+            assert json.loads(r.read()) == {"status": "ready", "store": "sqlite"}
+        yield server.base
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # a graceful stop: the store is closed
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            raise
+        server.stop()
 
 
 def _post(base: str, query: str, variables: dict | None = None) -> dict:
