@@ -341,6 +341,25 @@ class StorageConformance:
 
         run(scenario)
 
+    def test_blocking_key_lookups_keep_the_customers_sharing_most_keys(self, run):
+        """More customers in the blocks than `limit`: those sharing the most keys are kept
+        (ties by id), or a common first name would crowd out the customer being looked for."""
+        from .domain.identity import Identity
+        from .domain.name_keys import blocking_keys
+
+        async def scenario(store):
+            crowd = [customer(20 + i, first_name="Jan", last_name="Nejedlý") for i in range(6)]  # 2 keys shared
+            for c in crowd:
+                await store.insert_customer(c)
+            jan = customer(90, first_name="Jan", last_name="Novák")  # all 4 shared, largest id
+            await store.insert_customer(jan)
+            keys = sorted(blocking_keys(Identity("Jan", "Novák")))
+            assert [c.id for c in await store.find_customers_by_blocking_keys(keys, limit=1)] == [jan.id]
+            found = await store.find_customers_by_blocking_keys(keys, limit=3)
+            assert [c.id for c in found] == [jan.id, crowd[0].id, crowd[1].id]
+
+        run(scenario)
+
     @pytest.mark.parametrize("text", ["", "nov", "NOVÁK", "jan nov", "jorgensen", "o", "601 000 00", "ex", "zzz"])
     def test_customer_search_agrees_with_the_reference_and_pages_completely(self, run, text):
         people = [

@@ -110,8 +110,8 @@ class Storage(Protocol):
     async def find_customers_by_blocking_keys(self, keys: Sequence[str], *, limit: int) -> list[Customer]:
         """Customers having any of the name blocking keys (`service.domain.name_keys.blocking_keys`
         of `Identity.of_customer(customer)`), at most `limit`, through an index: fuzzy matching
-        finds its candidates here instead of scanning. When more match, a backend should keep
-        those sharing the most keys (the memory store does; ties by id)."""
+        finds its candidates here instead of scanning. When more match, those sharing the most
+        keys come first and are kept (ties by id)."""
 
     async def search_customers(
         self, tokens: Sequence[str], *, first: int, after: str | None

@@ -282,7 +282,17 @@ class MongoStore(ContactCollection):
     async def find_customers_by_blocking_keys(self, keys: Sequence[str], *, limit: int) -> list[Customer]:
         if not keys:
             return []
-        cursor = self._customers.find({"_blocking": {"$in": list(keys)}}, projection={"_terms": 0}).sort("_id", 1).limit(limit)
+        # Customers sharing more of the keys first (ties by id), as the memory store: when a
+        # common name's blocks hold more than `limit`, the likeliest candidates are kept.
+        wanted = list(dict.fromkeys(keys))
+        pipeline = [
+            {"$match": {"_blocking": {"$in": wanted}}},
+            {"$addFields": {"_shared": {"$size": {"$filter": {"input": "$_blocking", "as": "k", "cond": {"$in": ["$$k", wanted]}}}}}},
+            {"$sort": {"_shared": -1, "_id": 1}},
+            {"$limit": limit},
+            {"$project": {"_terms": 0, "_shared": 0}},
+        ]
+        cursor = await resolved(self._customers.aggregate(pipeline))
         return [record_from(Customer, doc) for doc in await cursor.to_list(None)]
 
     @guarded

@@ -380,9 +380,12 @@ class SQLiteStore:
     async def find_customers_by_blocking_keys(self, keys: Sequence[str], *, limit: int) -> list[Customer]:
         if not keys or limit <= 0:
             return []
+        # Those sharing the most keys first (ties by id): the likeliest candidates are kept.
         sql = (
-            "SELECT doc FROM customers WHERE id IN (SELECT customer_id FROM customer_identifiers "
-            f"WHERE kind = 'block' AND value IN ({', '.join('?' * len(keys))})) ORDER BY id LIMIT ?"
+            "SELECT c.doc FROM customers c JOIN (SELECT customer_id, COUNT(DISTINCT value) AS shared "
+            "FROM customer_identifiers "
+            f"WHERE kind = 'block' AND value IN ({', '.join('?' * len(keys))}) GROUP BY customer_id) m "
+            "ON m.customer_id = c.id ORDER BY m.shared DESC, c.id LIMIT ?"
         )
         with self._read() as db:
             rows = db.execute(sql, [*keys, limit]).fetchall()
