@@ -1,0 +1,518 @@
+"""The service under load against its own ceiling, in one run on one machine.
+
+Writes a realistic data set (default 100,000 customers with contacts and activities) as a
+`--data-file` snapshot, then starts, one after the other on copies of it:
+
+- the real service with its real CLI (`customer-context serve`, one uvicorn worker, the
+  memory store);
+- the baseline (benchmarks/baseline_app.py): a minimal Starlette app making the same use-case
+  and store calls and answering the same JSON, with no GraphQL.
+
+Both are driven by `wrk` (installed with apt-get when missing) with the same request bodies.
+For each workload it prints requests per second and p50/p99 latency of both and the ratio
+service/baseline, after checking that both answer every sampled request identically.
+
+Then (unless --no-growth) it builds stores of 10,000 to 1,000,000 customers in this process
+and prints how the screen-pop look-up and the directory search through the service's
+GraphQL endpoint (in-process ASGI, no network) change with the number of customers.
+
+    .venv/bin/python benchmarks/service_load.py [--customers 100000] [--duration 10]
+        [--connections 8] [--growth 10000,100000,1000000] [--no-growth] [--no-fastpath]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from service.domain.records import (  # noqa: E402
+    Activity,
+    Channel,
+    Contact,
+    ContactRole,
+    Customer,
+    Direction,
+    EmailAddress,
+    PhoneNumber,
+    PostalAddress,
+    Sender,
+)
+
+FIRST = "Jan Petr Jana Eva Peter Zuzana Ingrid Ola Kari Lars Anna Jürgen Łukasz Đorđe Milica Ivana Karel Věra Ørjan Åse Søren Marek Lucie Tomáš".split()
+LAST = (
+    "Novák Nováková Svoboda Dvořák Černý Procházka Kučera Veselý Horák Kováč Čapek Cibulka Šimek Řezníček Žák "
+    "Hudec Chovan Oravec Müller Schäfer Weiß Jørgensen Østby Ærlig Åsen Hansen Đorđević Čolić Ćirić Ljubić Njegoš "
+    "Marek Beneš Fiala Sedláček Doležal Zeman Kolář Navrátil Čermák Urban Vaněk Blažek Kříž Kovář Bartoš Vlček"
+).split()
+CITIES = "Praha Brno Ostrava Bratislava Košice Wien München Oslo Bergen Beograd Novi\u00a0Sad Plzeň Olomouc".split()
+ORG_FORMS = ["s.r.o.", "a.s.", "GmbH", "AS", "d.o.o.", "k.s."]
+TITLES = [None, None, None, "Ing.", "Mgr.", "Dr.", "Bc."]
+SALUTATIONS = [None, "Pan", "Paní", "Herr", "Frau"]
+
+
+def phone_of(i: int) -> tuple[str, str]:
+    """A valid Czech mobile number per customer: (as typed, E.164)."""
+    block, rest = divmod(i, 1_000_000)
+    e164 = f"+42060{block + 1}{rest:06d}"
+    return f"+420 60{block + 1} {rest // 1000:03d} {rest % 1000:03d}", e164
+
+
+def make_dataset(n: int, seed: int = 7) -> tuple[list[Customer], list[Contact], list[Activity]]:
+    """n customers (a third organisations), about 2 contacts and 1.5 activities each."""
+    rng = random.Random(seed)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    customers, contacts, activities = [], [], []
+    for i in range(n):
+        created = t0 + timedelta(seconds=i)
+        number, e164 = phone_of(i)
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        if i % 3 == 0:
+            org = f"{rng.choice(LAST)} {rng.choice(ORG_FORMS)} {i}"
+            person = (None, None)
+        else:
+            org, person = None, (first, last)
+        email = f"{(first + '.' + last).lower()}.{i}@example.eu"
+        c = Customer(
+            f"cu{i:07d}",
+            1,
+            created,
+            created,
+            "bench",
+            first_name=person[0],
+            last_name=person[1],
+            organization_name=org,
+            emails=(EmailAddress(email, email),),
+            phones=(PhoneNumber(number, e164, "mobile"),),
+            address=PostalAddress(street=f"Hlavní {i % 200}", city=rng.choice(CITIES), postcode=f"{10000 + i % 80000}", country="CZ"),
+            external_id=f"crm-{i}",
+        )
+        customers.append(c)
+        for k in range(rng.choice((0, 1, 2, 2, 3, 4))):
+            cf, cl = rng.choice(FIRST), rng.choice(LAST)
+            ce = f"{cf}.{cl}.{i}.{k}@example.eu".lower()
+            contacts.append(
+                Contact(
+                    f"co{i:07d}{k}",
+                    1,
+                    created,
+                    created,
+                    "bench",
+                    customer_id=c.id,
+                    role=ContactRole.MAIN if k == 0 or rng.random() < 0.3 else ContactRole.ADDITIONAL,
+                    salutation=rng.choice(SALUTATIONS),
+                    first_name=cf,
+                    last_name=cl,
+                    title=rng.choice(TITLES),
+                    email=EmailAddress(ce, ce) if rng.random() < 0.85 else None,
+                    phone=PhoneNumber(number, e164) if rng.random() < 0.5 else None,
+                    reminder_contact=rng.random() < 0.1,
+                )
+            )
+        for k in range(rng.choice((0, 1, 1, 2, 3))):
+            at = created + timedelta(hours=k + 1)
+            activities.append(
+                Activity(
+                    f"ac{i:07d}{k}",
+                    2,
+                    at,
+                    at,
+                    "bench",
+                    channel=Channel.CALL,
+                    direction=Direction.INBOUND,
+                    sender=Sender(phone=number, phone_e164=e164),
+                    occurred_at=at,
+                    customer_id=c.id,
+                    associated_at=at,
+                )
+            )
+    return customers, contacts, activities
+
+
+def write_data_file(path: Path, customers, contacts, activities) -> None:
+    """A `--data-file` whose snapshot holds the records (plugins/memory/journal.py)."""
+    from plugins.memory.journal import Journal
+
+    journal = Journal(str(path))
+    journal.open(lambda kind, record: None, lambda kind, record_id: None)
+    try:
+        journal.compact(
+            [("customers", c) for c in customers] + [("contacts", k) for k in contacts] + [("activities", a) for a in activities]
+        )
+    finally:
+        journal.close()
+
+
+# --- the workloads -----------------------------------------------------------------------
+
+SCREEN_POP = """query ScreenPop($phone: String!) {
+  matchCustomers(identity: {phone: $phone}, limit: 1) { score customer { id displayName organizationName } }
+}"""
+CUSTOMER_LIST = """query CustomerList($first: Int!) {
+  customers(first: $first) {
+    totalCount
+    edges { cursor node { id displayName contacts(role: MAIN) { edges { node { id displayName email phone } } } } }
+  }
+}"""
+DIRECTORY = """query Directory($search: String!, $first: Int!) {
+  contacts(filter: {search: $search}, first: $first) {
+    totalCount
+    edges { node { id displayName email phone customer { id displayName } } }
+  }
+}"""
+RECORD_ACTIVITY = """mutation RecordActivity($phone: String!) {
+  recordActivity(input: {channel: CALL, sender: {phone: $phone}}) {
+    __typename
+    ... on RecordActivitySuccess {
+      outcome activity { channel direction sender { e164Phone } } customer { id displayName }
+    }
+    ... on UserError { code message }
+  }
+}"""
+
+DIRECTORY_SEARCHES = ["nov", "svob", "jan", "müller", "dvořák", "hansen", "peter", "ing", "kol", "zeman", "ana", "ole"]
+
+
+def workloads(n: int, rng: random.Random) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(label, request bodies) per workload; wrk cycles through the bodies."""
+    phones = [phone_of(rng.randrange(n))[0] for _ in range(200)]
+    national = [p.replace("+420 ", "") for p in phones]  # as caller ID often arrives
+    return [
+        (
+            "screen pop: matchCustomers by phone",
+            [{"query": SCREEN_POP, "operationName": "ScreenPop", "variables": {"phone": p}} for p in national],
+        ),
+        (
+            "50 customers with their MAIN contacts",
+            [{"query": CUSTOMER_LIST, "operationName": "CustomerList", "variables": {"first": 50}}],
+        ),
+        (
+            "contact directory search, 20 per page",
+            [
+                {"query": DIRECTORY, "operationName": "Directory", "variables": {"search": s, "first": 20}}
+                for s in DIRECTORY_SEARCHES
+            ],
+        ),
+        (
+            "recordActivity (a known caller)",
+            [{"query": RECORD_ACTIVITY, "operationName": "RecordActivity", "variables": {"phone": p}} for p in phones],
+        ),
+    ]
+
+
+# --- processes and wrk -------------------------------------------------------------------
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("wrk not found: installing it with apt-get", flush=True)
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    subprocess.run([*sudo, "apt-get", "install", "-y", "wrk"], check=True, stdout=subprocess.DEVNULL)
+    return shutil.which("wrk") or sys.exit("wrk could not be installed")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, name: str, command: list[str], env: dict[str, str], port: int) -> None:
+        self.name, self.command, self.env, self.port = name, command, env, port
+        self.base = f"http://127.0.0.1:{port}"
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> Server:
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            self.command, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        deadline = time.monotonic() + 600  # loading a large snapshot takes a while
+        while True:
+            if self.proc.poll() is not None:
+                self.log.seek(0)
+                sys.exit(f"{self.name} exited early:\n{self.log.read().decode(errors='replace')}")
+            try:
+                with urllib.request.urlopen(self.base + "/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                sys.exit(f"{self.name} did not come up")
+            time.sleep(0.25)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+    def post(self, body: dict[str, Any]) -> Any:
+        request = urllib.request.Request(
+            self.base + "/graphql",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return json.loads(r.read())
+
+
+def lua_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def wrk_script(bodies: list[dict[str, Any]], directory: Path) -> Path:
+    path = directory / f"wrk-{abs(hash(json.dumps(bodies))) % 10**8}.lua"
+    items = ",\n".join(lua_string(json.dumps(b, ensure_ascii=False)) for b in bodies)
+    path.write_text(
+        f"""local bodies = {{
+{items}
+}}
+local headers = {{["Content-Type"] = "application/json", ["Accept"] = "application/json"}}
+local i = 0
+request = function()
+  i = i % #bodies + 1
+  return wrk.format("POST", "/graphql", headers, bodies[i])
+end
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def parse_wrk(output: str) -> dict[str, float]:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    out = {"rps": rps}
+    for pct, key in (("50", "p50"), ("99", "p99")):
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+        out[key] = float(m.group(1)) * _UNITS[m.group(2)]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: (.*)", output)
+    out["non2xx"] = int(bad.group(1)) if bad else 0
+    if errors:
+        print(f"    wrk: socket errors: {errors.group(1)}")
+    return out
+
+
+def drive(wrk: str, server: Server, script: Path, seconds: float, connections: int) -> dict[str, float]:
+    command = [wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "-s", str(script), server.base + "/graphql"]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return parse_wrk(done.stdout)
+
+
+def canonical(response: Any) -> str:
+    return json.dumps(response, sort_keys=False, ensure_ascii=False)
+
+
+def measure(args, wrk: str, workdir: Path, data_file: Path, n: int) -> None:
+    rng = random.Random(3)
+    loads = workloads(n, rng)
+    scripts = [wrk_script(bodies, workdir) for _, bodies in loads]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMER_CONTEXT_")}
+    if args.no_fastpath:
+        env["CUSTOMER_CONTEXT_FASTPATH"] = "false"
+    results: dict[str, list[dict[str, float]]] = {}
+    answers: dict[str, list[list[str]]] = {}
+    for name in ("service", "baseline"):
+        copy = workdir / name
+        copy.mkdir()
+        for f in data_file.parent.glob(data_file.name + "*"):
+            if not f.name.endswith(".lock"):
+                shutil.copy(f, copy / f.name)
+        port = free_port()
+        if name == "service":
+            command = [
+                str(ROOT / ".venv/bin/customer-context"), "serve", "--port", str(port),
+                "--data-file", str(copy / data_file.name), "--log-level", "warning",
+            ]  # fmt: skip
+        else:
+            command = [
+                str(ROOT / ".venv/bin/python"), "-m", "uvicorn", "--app-dir", str(ROOT / "benchmarks"), "baseline_app:app",
+                "--port", str(port), "--log-level", "warning", "--workers", "1",
+            ]  # fmt: skip
+            env = {**env, "BASELINE_DATA_FILE": str(copy / data_file.name)}
+        t = time.perf_counter()
+        with Server(name, command, env, port) as server:
+            print(f"{name}: up in {time.perf_counter() - t:.0f} s (pid {server.proc.pid})", flush=True)
+            answers[name] = []
+            results[name] = []
+            for (label, bodies), script in zip(loads, scripts):
+                # The answers to compare: the first few bodies, before any load.
+                answers[name].append([canonical(server.post(b)) for b in bodies[:12]])
+                drive(wrk, server, script, args.warmup, args.connections)
+                r = drive(wrk, server, script, args.duration, args.connections)
+                results[name].append(r)
+                print(f"  {label:40} {r['rps']:9,.0f} rps  p50 {r['p50']:7.2f} ms  p99 {r['p99']:7.2f} ms", flush=True)
+                if r["non2xx"]:
+                    print(f"    {r['non2xx']} responses were not 2xx")
+
+    print()
+    print(f"{'workload':40} {'service rps':>11} {'p50 ms':>7} {'p99 ms':>7} {'baseline rps':>12} {'p50 ms':>7} {'p99 ms':>7} {'service/baseline':>16}  same answers")
+    for i, (label, bodies) in enumerate(loads):
+        s, b = results["service"][i], results["baseline"][i]
+        same = answers["service"][i] == answers["baseline"][i]
+        print(
+            f"{label:40} {s['rps']:11,.0f} {s['p50']:7.2f} {s['p99']:7.2f} {b['rps']:12,.0f} {b['p50']:7.2f} {b['p99']:7.2f} "
+            f"{s['rps'] / b['rps']:15.0%}  {'yes' if same else 'NO'}"
+        )
+        if not same:
+            for x, y in zip(answers["service"][i], answers["baseline"][i]):
+                if x != y:
+                    print(f"    service:  {x[:600]}\n    baseline: {y[:600]}")
+                    break
+
+
+# --- growth ------------------------------------------------------------------------------
+
+
+def growth(sizes: list[int], requests: int, no_fastpath: bool) -> None:
+    """Median latency of the screen pop and the directory search through the real app
+    (in-process ASGI), at each store size."""
+    from starlette.testclient import TestClient
+
+    from plugins.memory import MemoryStore
+    from service.app import create_app
+    from service.hookspecs import hookimpl
+    from service.settings import Settings
+    from service.storage import StorageBackend
+
+    print(f"\ngrowth: median (p90) latency of one request through the app in-process, {requests} requests each")
+    print(f"{'customers':>10} {'contacts':>9} {'load s':>7} {'screen pop ms':>16} {'directory ms':>16}  directory matches")
+    rows = []
+    for n in sizes:
+        t = time.perf_counter()
+        customers, contacts, activities = make_dataset(n)
+        store = MemoryStore()
+
+        async def load() -> None:
+            for c in customers:
+                await store.insert_customer(c)
+            for k in contacts:
+                await store.insert_contact(k)
+            for a in activities:
+                await store.insert_activity(a)
+
+        asyncio.run(load())
+        loaded = time.perf_counter() - t
+
+        class Preloaded:
+            @hookimpl
+            def storage_backends(self):
+                return [StorageBackend("preloaded", lambda settings: store)]
+
+        fast = {"fastpath": not no_fastpath} if "fastpath" in Settings.__dataclass_fields__ else {}
+        app = create_app(Settings(backend="preloaded", **fast), extra_plugins=[Preloaded()])
+        rng = random.Random(5)
+        pops, searches = workloads(n, rng)[0][1], workloads(n, rng)[2][1]
+        timings: dict[str, list[float]] = {"pop": [], "search": []}
+        matches = []
+        with TestClient(app) as http:
+            for key, bodies in (("pop", pops), ("search", searches)):
+                for body in bodies[:3]:
+                    http.post("/graphql", json=body)  # warm: sort indexes per language, caches
+                for j in range(requests):
+                    body = bodies[j % len(bodies)]
+                    start = time.perf_counter()
+                    r = http.post("/graphql", json=body)
+                    timings[key].append((time.perf_counter() - start) * 1000)
+                    data = r.json()
+                    assert "errors" not in data, data
+                    if key == "search" and j < len(bodies):
+                        matches.append(data["data"]["contacts"]["totalCount"])
+        q = {k: statistics.quantiles(v, n=10) for k, v in timings.items()}
+        med = {k: statistics.median(v) for k, v in timings.items()}
+        rows.append((n, med))
+        print(
+            f"{n:>10,} {len(contacts):>9,} {loaded:>7.0f} {med['pop']:>7.2f} ({q['pop'][8]:>6.2f}) "
+            f"{med['search']:>7.2f} ({q['search'][8]:>6.2f})  {min(matches):,} to {max(matches):,}",
+            flush=True,
+        )
+        del store, customers, contacts, activities, app
+    if len(rows) > 1:
+        (n0, a), (n1, b) = rows[0], rows[-1]
+        print(
+            f"from {n0:,} to {n1:,} customers ({n1 / n0:,.0f}x): screen pop x{b['pop'] / a['pop']:.2f}, "
+            f"directory search x{b['search'] / a['search']:.2f}"
+        )
+
+
+def machine() -> str:
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    load = os.getloadavg()
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}; "
+        f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at start"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--duration", type=float, default=10, help="seconds of load per workload and server")
+    parser.add_argument("--warmup", type=float, default=2, help="seconds of load before each measurement")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--growth", default="10000,100000,1000000", help="store sizes for the growth table")
+    parser.add_argument("--growth-requests", type=int, default=200)
+    parser.add_argument("--no-growth", action="store_true")
+    parser.add_argument("--no-load", action="store_true", help="only the growth table")
+    parser.add_argument("--no-fastpath", action="store_true", help="run the service with --no-fastpath")
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    print(f"command: {' '.join(sys.argv)}\n", flush=True)
+    if not args.no_load:
+        wrk = ensure_wrk()
+        base = Path("/dev/shm") if Path("/dev/shm").is_dir() else None  # fsync'ed journal writes cost no disk
+        with tempfile.TemporaryDirectory(prefix="cc-load-", dir=base) as tmp:
+            workdir = Path(tmp)
+            t = time.perf_counter()
+            customers, contacts, activities = make_dataset(args.customers)
+            data_file = workdir / "data" / "data.journal"
+            data_file.parent.mkdir()
+            write_data_file(data_file, customers, contacts, activities)
+            print(
+                f"data set: {len(customers):,} customers, {len(contacts):,} contacts, {len(activities):,} activities "
+                f"written in {time.perf_counter() - t:.0f} s",
+                flush=True,
+            )
+            del customers, contacts, activities
+            measure(args, wrk, workdir, data_file, args.customers)
+    if not args.no_growth:
+        growth([int(x) for x in args.growth.split(",")], args.growth_requests, args.no_fastpath)
+
+
+if __name__ == "__main__":
+    main()
