@@ -262,8 +262,11 @@ class ContactTables:
         else:
             # Neither way sorts every contact: walk the index while matches are dense
             # enough to fill the page quickly, else pick the page from the matches' keys.
+            # A walk takes about (first + 1) * contacts / matches steps, picking about
+            # `matches`: few matches (one customer's contacts) are picked at once.
             budget = _WALK_BUDGET_FACTOR * (first + 1) * len(self._contacts) // len(ids) + 64
-            walked = _walk(index.order.iter_after(after_key, descending=query.descending), ids, first, budget)
+            few = len(ids) * len(ids) <= (first + 1) * len(self._contacts)
+            walked = None if few else _walk(index.order.iter_after(after_key, descending=query.descending), ids, first, budget)
             if walked is not None:
                 keys, more = walked
             else:
