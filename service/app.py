@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
@@ -31,10 +32,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from . import plugins
 from .authentication import AuthenticationMiddleware, StaffDirectory
 from .events import EventBus
+from .fastpath import FastPath
 from .i18n import negotiate
 from .runtime import Runtime
 from .schema import schema
@@ -193,6 +196,8 @@ class GraphQLApp(GraphQL):
     def __init__(self, schema, settings: Settings) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.serves_graphiql else None)
         self.settings = settings
+        #: Cached documents and compiled plans (service/fastpath); None: Strawberry's path only.
+        self.fastpath = FastPath(schema) if settings.fastpath else None
         #: Mutations that outlived their request's timeout, finishing on their own.
         self._finishing: set[asyncio.Task] = set()
 
@@ -283,7 +288,7 @@ class GraphQLApp(GraphQL):
         token = watch_operation(watch)  # the task below copies the context, and with it `watch`
         try:
             task = asyncio.ensure_future(
-                super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+                self._execute_single(request, request_adapter, sub_response, context, root_value, request_data, watch)
             )
         finally:
             reset_watch(token)
@@ -296,6 +301,25 @@ class GraphQLApp(GraphQL):
         if done:
             return task.result()
         return self._timed_out(task, watch, context)
+
+    async def _execute_single(self, request, request_adapter, sub_response, context, root_value, request_data, watch):
+        if self.fastpath is not None:
+            allowed = OperationType.from_http(request_adapter.method)
+            if not self.allow_queries_via_get and request_adapter.method == "GET":
+                allowed = allowed - {OperationType.QUERY}
+            d = request_data
+            result = await self.fastpath.execute(
+                d.query, d.variables, d.operation_name, d.extensions, context, root_value, allowed, watch
+            )
+            if result is not None:
+                return result
+        return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+
+    def encode_json(self, data: Any) -> bytes | str:
+        try:
+            return orjson.dumps(data)
+        except (TypeError, orjson.JSONEncodeError):  # lone surrogates, huge ints: the standard library copes
+            return super().encode_json(data)
 
     def _timed_out(self, task: asyncio.Task, watch: OperationWatch, context: Any) -> ExecutionResult:
         limit = self.settings.request_timeout_seconds

@@ -61,6 +61,11 @@ class Settings:
     max_batch_size: int = _setting(10, "most operations in one batched request (a JSON array of operations)")
     max_body_bytes: int = _setting(1_000_000, "largest request body in bytes; larger ones are refused with 413")
     request_timeout_seconds: float = _setting(30.0, "how long one request may run before it is answered with a TIMEOUT error")
+    fastpath: bool = _setting(
+        True,
+        "answer GraphQL requests from cached, validated documents and compiled execution plans (docs/performance.md); "
+        "--no-fastpath runs Strawberry's generic path for every request",
+    )
     tokens_file: str = _setting("", "file of staff tokens (hashes and roles); empty: local development mode")
     customer_accounts: bool = _setting(
         True, "let customer accounts (contacts' own logins) sign in; --no-customer-accounts refuses them"

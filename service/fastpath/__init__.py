@@ -1,0 +1,157 @@
+"""The fast path for GraphQL operations: what Strawberry's `Schema.execute` does for a
+request, without the work that is the same for every request with the same document.
+
+Strawberry's path parses and validates every request's document (and validation, with the
+service's per-request limit rules, is most of a small query's time), runs its extension
+hooks, then graphql-core's generic executor. For a request whose document was seen before,
+this path instead takes the parsed and validated document from a cache
+(`documents.DocumentCache`) and
+
+1. for a query that a compiled plan supports (`compiled`), runs the plan;
+2. otherwise (mutations, abstract types, directives, and any query whose plan met an
+   error), runs graphql-core's `execute` on the cached document, as Strawberry would.
+
+Either way the result is post-processed as Strawberry's path does it: errors are logged by
+the schema's `process_errors` and masked by the same `MaskInternalErrors` code, and the
+HTTP view's `OperationWatch` learns the operation type (a timed-out mutation is left to
+finish). Requests it does not handle at all (`FastPath.execute` returns None) go through
+Strawberry's path untouched: documents that do not parse or validate, variables that do not
+coerce, an operation type the HTTP method does not allow, batches' odd shapes, operation
+`extensions`, documents with several operations and no operation name.
+
+The switch is the `fastpath` setting (`--no-fastpath` turns it off); tests/test_fastpath*.py
+check that both paths answer alike.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from types import SimpleNamespace
+from typing import Any
+
+from graphql import GraphQLError
+from graphql import OperationType as CoreOperationType
+from graphql.execution import Executor, execute
+from graphql.execution.middleware import MiddlewareManager
+from strawberry.execution import optimized_is_awaitable
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+from strawberry.utils.await_maybe import await_maybe
+
+from ..schema.limits import limits_of
+from ..schema.masking import MaskInternalErrors
+from .compiled import Run, Unsupported, compile_operation
+from .documents import CachedDocument, DocumentCache
+
+__all__ = ["FastPath"]
+
+log = logging.getLogger("customer_context.fastpath")
+
+_OPERATION_TYPES = {
+    CoreOperationType.QUERY: OperationType.QUERY,
+    CoreOperationType.MUTATION: OperationType.MUTATION,
+    CoreOperationType.SUBSCRIPTION: OperationType.SUBSCRIPTION,
+}
+
+
+class FastPath:
+    """Executes requests for one Strawberry schema; see the module docstring."""
+
+    def __init__(self, schema: Any, *, compile_plans: bool = True) -> None:
+        self.schema = schema
+        self.core_schema = schema._schema
+        self.documents = DocumentCache(self.core_schema)
+        self.compile_plans = compile_plans
+
+    async def execute(
+        self,
+        query: Any,
+        variables: Any,
+        operation_name: Any,
+        extensions: Any,
+        context: Any,
+        root_value: Any,
+        allowed_operation_types: Collection[OperationType],
+        watch: Any = None,
+    ) -> ExecutionResult | None:
+        """The result of one operation, or None to leave the request to Strawberry's path."""
+        if not isinstance(query, str) or extensions or (variables is not None and not isinstance(variables, dict)):
+            return None
+        if operation_name is not None and not isinstance(operation_name, str):
+            return None
+        cached = self.documents.get(query, limits_of(context))
+        if cached is None:
+            return None
+        operation = cached.operation(operation_name)
+        if operation is None:
+            return None
+        operation_type = _OPERATION_TYPES[operation.operation]
+        if operation_type not in allowed_operation_types or operation_type is OperationType.SUBSCRIPTION:
+            return None
+        name = operation.name.value if operation.name else None
+        if self.compile_plans and operation_type is OperationType.QUERY:
+            executor = Executor.build(
+                self.core_schema,
+                cached.document,
+                root_value,
+                context,
+                variables,
+                name,
+                middleware=MiddlewareManager(),
+                is_awaitable=optimized_is_awaitable,
+            )
+            if isinstance(executor, list):  # variables that do not coerce: Strawberry's path words it
+                return None
+            plan = self._plan(cached, name)
+            if plan is not None:
+                if watch is not None:
+                    watch.operation_type = operation_type
+                try:
+                    return ExecutionResult(data=await Run(executor, root_value).execute(plan), errors=None)
+                except Unsupported as exc:
+                    log.debug("query left its plan: %s", exc, exc_info=exc.__cause__)
+                except Exception:  # a bug of the plan's: graphql-core answers, the log says why
+                    log.exception("compiled plan failed; running the query with graphql-core")
+        if watch is not None:
+            watch.operation_type = operation_type
+        return await self._generic(cached, name, variables, context, root_value)
+
+    def _plan(self, cached: CachedDocument, name: str | None) -> Any:
+        try:
+            return cached.plans[name]
+        except KeyError:
+            plan = cached.plans[name] = compile_operation(self.core_schema, cached.operations[name], cached.fragments)
+            return plan
+
+    async def _generic(
+        self, cached: CachedDocument, name: str | None, variables: Any, context: Any, root_value: Any
+    ) -> ExecutionResult | None:
+        result = await await_maybe(
+            execute(
+                self.core_schema,
+                cached.document,
+                root_value=root_value,
+                middleware=MiddlewareManager(),
+                variable_values=variables,
+                operation_name=name,
+                context_value=context,
+                is_awaitable=optimized_is_awaitable,
+            )
+        )
+        errors = result.errors
+        if errors and result.data is None and all(e.path is None for e in errors):
+            # A request error (variables that do not coerce): Strawberry's path words it.
+            return None
+        if errors:
+            execution_context = SimpleNamespace(context=context)
+            # As Strawberry's path: log the originals first, then mask what the client sees.
+            self.schema.process_errors(errors, execution_context)
+            errors = _mask(errors, execution_context)
+        return ExecutionResult(data=result.data, errors=errors)
+
+
+def _mask(errors: list[GraphQLError], execution_context: Any) -> list[GraphQLError]:
+    masking = MaskInternalErrors()
+    masking.execution_context = execution_context
+    return masking._process_errors(errors)

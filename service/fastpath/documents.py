@@ -1,0 +1,90 @@
+"""Parsed and validated documents, kept per (query text, limits) so that a request whose
+document was seen before skips the lexer, the parser and every validation rule.
+
+Only documents that parsed and validated without an error are kept: a document with errors
+goes through Strawberry's own path every time, which words the errors in the request's
+language. Validation here runs the very rules that path runs (graphql-core's specified
+rules, Strawberry's two, and the service's limits from service/schema/limits.py), so a
+document is kept exactly when that path would have accepted it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    parse,
+    specified_rules,
+)
+from strawberry.schema.schema import validate_document
+
+from ..schema.limits import Limits, _introspection_rule, _shape_rule
+
+#: Distinct documents kept; clients send a handful of operations over and over, so this
+#: bounds memory against a client that sends a new document with every request.
+MAX_DOCUMENTS = 500
+
+
+@dataclass
+class CachedDocument:
+    """A document that parsed and validated under some limits; compiled plans per operation."""
+
+    document: DocumentNode
+    operations: dict[str | None, OperationDefinitionNode]
+    fragments: dict[str, FragmentDefinitionNode]
+    #: operation name -> compiled plan, or None when the operation cannot be compiled.
+    plans: dict[str | None, Any] = field(default_factory=dict)
+
+    def operation(self, name: str | None) -> OperationDefinitionNode | None:
+        """The operation a request names; without a name, the document's only operation."""
+        if name is None:
+            return next(iter(self.operations.values())) if len(self.operations) == 1 else None
+        return self.operations.get(name)
+
+
+class DocumentCache:
+    def __init__(self, schema: GraphQLSchema, max_documents: int = MAX_DOCUMENTS) -> None:
+        self.schema = schema
+        self.max_documents = max_documents
+        self._documents: OrderedDict[tuple[str, Limits], CachedDocument | None] = OrderedDict()
+
+    def get(self, query: str, limits: Limits) -> CachedDocument | None:
+        """The cached document, parsing and validating it on first sight; None when it does
+        not parse or validate (the caller leaves such a request to the generic path)."""
+        key = (query, limits)
+        try:
+            found = self._documents[key]
+        except KeyError:
+            found = self._documents[key] = self._prepare(query, limits)
+            if len(self._documents) > self.max_documents:
+                self._documents.popitem(last=False)
+            return found
+        self._documents.move_to_end(key)
+        return found
+
+    def _prepare(self, query: str, limits: Limits) -> CachedDocument | None:
+        try:
+            document = parse(query, max_tokens=limits.tokens)
+        except GraphQLError:
+            return None
+        # The locale only words errors, and a document with errors is not kept.
+        rules = [*specified_rules, _shape_rule(limits, "en")]
+        if not limits.introspection:
+            rules.append(_introspection_rule("en"))
+        if validate_document(self.schema, document, tuple(rules)):
+            return None
+        operations: dict[str | None, OperationDefinitionNode] = {}
+        fragments: dict[str, FragmentDefinitionNode] = {}
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                operations[definition.name.value if definition.name else None] = definition
+            elif isinstance(definition, FragmentDefinitionNode):
+                fragments[definition.name.value] = definition
+        return CachedDocument(document, operations, fragments)
