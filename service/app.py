@@ -53,6 +53,8 @@ READY_TIMEOUT = 2.0
 
 
 STATIC_DIR = Path(__file__).parent / "static"
+#: The reference Customer Context gadget (docs/gadget.md): static files, no build step.
+GADGET_DIR = Path(__file__).parent / "gadget"
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -449,6 +451,7 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
         Route("/readyz", readyz),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        Mount("/gadget", StaticFiles(directory=GADGET_DIR, html=True), name="gadget"),
     ]
     middleware = [Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes), Middleware(AuthenticationMiddleware)]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

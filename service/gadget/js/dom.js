@@ -1,0 +1,224 @@
+// Small DOM helpers: element building, labelled form fields with their error slots,
+// modal dialogs that keep and give back focus, and the page's status and alert regions.
+
+import { t } from './i18n.js';
+
+/** h('button', {class: 'x', onclick}, 'text', child, ...) */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+    else if (key === 'class') el.className = value;
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else if (key === 'text') el.textContent = value;
+    else if (value === true) el.setAttribute(key, '');
+    else el.setAttribute(key, String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+let uid = 0;
+export const newId = (prefix) => `${prefix}-${++uid}`;
+
+/** The limit the API states for every text field (docs/errors.md, FIELD_TOO_LONG). */
+export const MAX_TEXT_LENGTH = 2000;
+
+/**
+ * A labelled input with a hint and an error slot, both tied to it by aria-describedby.
+ * Returns {row, input, showError(message), clearError()}.
+ */
+export function field({ name, label, type = 'text', value = '', hint = null, autocomplete = 'off', inputmode = null }) {
+  const id = newId(`f-${name}`);
+  const input = h('input', {
+    id,
+    name,
+    type,
+    value: value ?? '',
+    maxlength: MAX_TEXT_LENGTH,
+    autocomplete,
+    inputmode,
+  });
+  const hintEl = hint ? h('p', { class: 'hint', id: `${id}-hint` }, hint) : null;
+  const errorEl = h('p', { class: 'field-error', id: `${id}-error`, hidden: true });
+  const describe = () =>
+    [hintEl && hintEl.id, !errorEl.hidden && errorEl.id].filter(Boolean).join(' ') || null;
+  const update = () => {
+    const value = describe();
+    if (value) input.setAttribute('aria-describedby', value);
+    else input.removeAttribute('aria-describedby');
+  };
+  update();
+  const row = h('div', { class: 'field', dataset: { field: name } }, h('label', { for: id }, label), input, hintEl, errorEl);
+  return {
+    row,
+    input,
+    hintEl,
+    showError(message) {
+      errorEl.textContent = message;
+      errorEl.hidden = false;
+      input.setAttribute('aria-invalid', 'true');
+      update();
+    },
+    clearError() {
+      errorEl.textContent = '';
+      errorEl.hidden = true;
+      input.removeAttribute('aria-invalid');
+      update();
+    },
+  };
+}
+
+export function checkbox({ name, label, checked = false }) {
+  const id = newId(`f-${name}`);
+  const input = h('input', { id, name, type: 'checkbox', checked });
+  const row = h('div', { class: 'field check', dataset: { field: name } }, input, h('label', { for: id }, label));
+  return { row, input };
+}
+
+/**
+ * Shows payload errors (UserError and InvalidInputError.errors) next to the fields they
+ * name. `fields` maps an API field path (e.g. `emails[0].address`) to a field(); errors for
+ * no known field go to `formError`. Returns true if anything was shown. Focuses the first
+ * field in error, so a keyboard or screen-reader user lands on it.
+ */
+export function showPayloadErrors(payload, fields, formError) {
+  for (const f of Object.values(fields)) f.clearError();
+  formError.hidden = true;
+  formError.textContent = '';
+  const problems = payload.errors && payload.errors.length ? payload.errors : [payload];
+  const general = [];
+  let first = null;
+  for (const problem of problems) {
+    const target = problem.field && fields[problem.field];
+    if (target) {
+      target.showError(problem.message);
+      first = first || target;
+    } else {
+      general.push(problem.message);
+    }
+  }
+  if (general.length) {
+    formError.textContent = general.join(' ');
+    formError.hidden = false;
+  }
+  if (first) first.input.focus();
+  else if (general.length) formError.focus();
+  return Boolean(first || general.length);
+}
+
+export function formErrorBox() {
+  return h('div', { class: 'form-error', role: 'alert', tabindex: '-1', hidden: true });
+}
+
+// -- dialogs -----------------------------------------------------------------------------
+
+/**
+ * A modal dialog (native <dialog>: focus stays inside, the page behind is inert). Escape
+ * runs `onEscape` (default: close). Focus goes to the first field or button and back to
+ * what had it when the dialog closes.
+ */
+export function openDialog({ title, body, actions = [], onEscape = null, className = '' }) {
+  const returnFocus = document.activeElement;
+  const titleId = newId('dlg-title');
+  const dialog = h(
+    'dialog',
+    { class: `dialog ${className}`, 'aria-labelledby': titleId },
+    h('h2', { id: titleId }, title),
+    body,
+    actions.length ? h('div', { class: 'actions' }, actions) : null,
+  );
+  const close = () => {
+    if (dialog.open) dialog.close();
+    dialog.remove();
+    if (returnFocus && returnFocus.isConnected) returnFocus.focus();
+  };
+  dialog.addEventListener('cancel', (event) => {
+    event.preventDefault();
+    if (onEscape) onEscape();
+    else close();
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+  const first =
+    dialog.querySelector('input:not([type=hidden]):not([disabled]):not([readonly]), select, textarea') ||
+    dialog.querySelector('button:not([disabled])');
+  if (first) first.focus();
+  return { dialog, close };
+}
+
+/** Asks a question; resolves with the value of the button chosen (null on Escape). */
+export function ask({ title, message, choices }) {
+  return new Promise((resolve) => {
+    let dlg;
+    const buttons = choices.map(({ label, value, primary, danger, action }) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          class: ['btn', primary ? 'primary' : '', danger ? 'danger' : ''].join(' ').trim(),
+          dataset: action ? { action } : {},
+          onclick: () => {
+            dlg.close();
+            resolve(value);
+          },
+        },
+        label,
+      ),
+    );
+    dlg = openDialog({
+      title,
+      body: h('p', { class: 'message' }, message),
+      actions: buttons,
+      className: 'confirm',
+      onEscape: () => {
+        dlg.close();
+        resolve(null);
+      },
+    });
+    const preferred = choices.findIndex((choice) => choice.focus);
+    if (preferred >= 0) buttons[preferred].focus();
+  });
+}
+
+// -- page-wide messages --------------------------------------------------------------------
+
+export function announce(message) {
+  const status = document.getElementById('status');
+  status.textContent = '';
+  // A change of text is what screen readers announce; the timeout makes a repeated
+  // message a change too.
+  setTimeout(() => {
+    status.textContent = message;
+  }, 50);
+}
+
+export function showAlert(message) {
+  const alert = document.getElementById('alert');
+  alert.replaceChildren(
+    h('span', {}, message),
+    h('button', { type: 'button', class: 'btn link', onclick: () => (alert.hidden = true) }, t('dismiss')),
+  );
+  alert.hidden = false;
+}
+
+export function clearAlert() {
+  document.getElementById('alert').hidden = true;
+}
+
+export function formatTime(iso) {
+  if (!iso) return '';
+  const date = new Date(iso);
+  // The browser's own variant of the page's language (en-GB, de-AT) formats dates its way.
+  const lang = document.documentElement.lang;
+  const own = (navigator.languages || []).find((tag) => tag.split('-')[0] === lang.split('-')[0]);
+  return new Intl.DateTimeFormat(own || lang, { dateStyle: 'short', timeStyle: 'short' }).format(date);
+}

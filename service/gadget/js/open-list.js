@@ -1,0 +1,192 @@
+// The open list: pending new customers waiting for the agent, updated live. Each entry shows
+// the seeds' display rule (name, else email, else phone, else "Unknown customer", which the
+// service applies in the page's language). Clicking one opens the customer information form.
+
+import { graphql } from './api.js';
+import { openCustomerForm } from './customer-form.js';
+import { announce, ask, formatTime, h, showAlert } from './dom.js';
+import { t } from './i18n.js';
+import { subscribe } from './live.js';
+import * as ops from './operations.js';
+
+/** The open list the viewer works on: an agent's own; everyone's for other staff. */
+export function agentIdOf(viewer) {
+  return viewer.role === 'AGENT' ? viewer.id : null;
+}
+
+function channelLabel(channel) {
+  return t(`channel_${channel}`);
+}
+
+export function render(main, ctx) {
+  const agentId = agentIdOf(ctx.viewer);
+  const entries = new Map(); // id -> entry, oldest first (insertion order)
+  const list = h('ul', { class: 'entries', id: 'open-list', 'aria-describedby': 'open-list-count' });
+  const count = h('p', { class: 'count', id: 'open-list-count' });
+  const liveBadge = h('span', { class: 'live-badge', id: 'live-mode', dataset: { live: 'connecting' } }, t('liveConnecting'));
+  const pops = h('ul', { class: 'screen-pops', 'aria-label': t('recognisedActivities') });
+
+  main.replaceChildren(
+    h(
+      'section',
+      { class: 'screen open-list', 'aria-labelledby': 'open-list-title' },
+      h('div', { class: 'screen-head' }, h('h2', { id: 'open-list-title' }, t('openList')), liveBadge),
+      h('p', { class: 'hint' }, t('openListHint')),
+      count,
+      list,
+      pops,
+    ),
+  );
+
+  const draw = () => {
+    const items = [...entries.values()].filter((e) => e.status === 'OPEN');
+    count.textContent = items.length ? t('waitingCount', { count: items.length }) : t('openListEmpty');
+    list.replaceChildren(
+      ...items.map((entry) => {
+        const activity = entry.activity || {};
+        return h(
+          'li',
+          {},
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'entry',
+              dataset: { entryId: entry.id },
+              onclick: () => openEntry(entry),
+            },
+            h('span', { class: 'entry-name' }, entry.displayName),
+            h(
+              'span',
+              { class: 'entry-meta' },
+              `${channelLabel(activity.channel)} · ${formatTime(activity.occurredAt)}`,
+              activity.subject ? ` · ${activity.subject}` : '',
+            ),
+            entry.candidates && entry.candidates.length
+              ? h('span', { class: 'badge' }, t('possibleMatchesCount', { count: entry.candidates.length }))
+              : null,
+          ),
+        );
+      }),
+    );
+  };
+
+  const load = async () => {
+    try {
+      const data = await graphql(ops.OPEN_LIST, { agentId, first: 100 });
+      entries.clear();
+      for (const edge of data.openList.edges) entries.set(edge.node.id, edge.node);
+      draw();
+    } catch (err) {
+      ctx.failed(err);
+    }
+  };
+
+  const remove = (id) => {
+    entries.delete(id);
+    draw();
+  };
+
+  function openEntry(entry) {
+    const activity = entry.activity || {};
+    const sender = activity.sender || {};
+    openCustomerForm({
+      title: t('customerInformation'),
+      about: t('formFor', { channel: channelLabel(activity.channel), name: entry.displayName, time: formatTime(activity.occurredAt) }),
+      prefill: {
+        firstName: entry.prefill.firstName,
+        lastName: entry.prefill.lastName,
+        email: entry.prefill.email,
+        phone: entry.prefill.phone,
+      },
+      candidates: entry.candidates || [],
+      dismissLabel: 'close',
+      submit: async (input, confirm) =>
+        (await graphql(ops.CREATE_FROM_OPEN_LIST, { entryId: entry.id, input, confirm })).createCustomerFromOpenList,
+      onCreated: (payload) => {
+        remove(entry.id);
+        const customer = payload.customer || (payload.entry && payload.entry.customer);
+        if (payload.__typename === 'AlreadyResolvedError') announce(t('alreadyResolved'));
+        if (customer) ctx.navigate(`#/customer/${encodeURIComponent(customer.id)}?created=${encodeURIComponent(activity.id)}`);
+      },
+      onPick: async (customer) => {
+        const result = (await graphql(ops.ASSOCIATE, { activityId: activity.id, customerId: customer.id })).associateActivity;
+        if (result.__typename !== 'AssociateActivitySuccess') {
+          showAlert(result.message);
+          return false;
+        }
+        remove(entry.id);
+        ctx.navigate(`#/customer/${encodeURIComponent(customer.id)}?associated=${encodeURIComponent(activity.id)}`);
+        return true;
+      },
+      onDismiss: async () => {
+        const choice = await ask({
+          title: t('discardTitle'),
+          message: t('discardMessage', { name: entry.displayName }),
+          choices: [
+            { label: t('discard'), value: 'discard', danger: true, action: 'discard' },
+            { label: t('keepOnList'), value: 'keep', action: 'keep' },
+            { label: t('backToForm'), value: null, focus: true, action: 'back' },
+          ],
+        });
+        if (choice === 'keep') return true;
+        if (choice !== 'discard') return false;
+        try {
+          const result = (await graphql(ops.DISCARD, { entryId: entry.id })).discardOpenListEntry;
+          if (result.__typename === 'DiscardOpenListEntrySuccess' || result.__typename === 'AlreadyResolvedError') {
+            remove(entry.id);
+            announce(t('discarded', { name: entry.displayName }));
+            return true;
+          }
+          showAlert(result.message);
+        } catch (err) {
+          ctx.failed(err);
+        }
+        return true;
+      },
+    });
+  }
+
+  const setMode = (mode) => {
+    liveBadge.dataset.live = mode;
+    liveBadge.textContent = { connecting: t('liveConnecting'), subscription: t('liveOn'), polling: t('livePolling') }[mode];
+  };
+
+  const openListFeed = subscribe({
+    query: ops.OPEN_LIST_CHANGED,
+    variables: { agentId },
+    onMode: setMode,
+    onFallback: load,
+    onData: ({ openListChanged }) => {
+      const { change, entry } = openListChanged;
+      if (change === 'ADDED' && entry.status === 'OPEN') {
+        entries.set(entry.id, entry);
+        announce(t('newEntry', { name: entry.displayName }));
+      } else {
+        entries.delete(entry.id);
+      }
+      draw();
+    },
+  });
+
+  // Screen pops for activities the service recognised at once (no open-list entry).
+  const screenPops = subscribe({
+    query: ops.ACTIVITY_RECORDED,
+    variables: { agentId },
+    onFallback: () => {},
+    onData: ({ activityRecorded }) => {
+      if (activityRecorded.outcome !== 'ASSOCIATED' || !activityRecorded.customer) return;
+      const customer = activityRecorded.customer;
+      const text = t('recognised', { channel: channelLabel(activityRecorded.activity.channel), name: customer.displayName });
+      pops.prepend(h('li', {}, h('a', { href: `#/customer/${encodeURIComponent(customer.id)}` }, text)));
+      while (pops.children.length > 5) pops.lastChild.remove();
+      announce(text);
+    },
+  });
+
+  load();
+  return () => {
+    openListFeed.stop();
+    screenPops.stop();
+  };
+}

@@ -1,0 +1,560 @@
+// Drives the gadget (/gadget) in Debian's chromium through playwright-core, one scenario per
+// run, against a real server that tests/test_gadget.py started:
+//
+//   node gadget.mjs '<json config>'
+//
+// config: {base, scenario, artifacts, tokens: {agent, agent2, admin}, live}. Prints one JSON
+// line {ok: true, checks: [...], screenshots: [...]} and exits 0, or prints the failure and
+// exits 1 (with a screenshot of the page as it was). Screenshots go to `artifacts`.
+
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const config = JSON.parse(process.argv[2]);
+const { base, scenario, artifacts, tokens = {} } = config;
+mkdirSync(artifacts, { recursive: true });
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const checks = [];
+const screenshots = [];
+const check = (what) => checks.push(what);
+const unique = Date.now().toString(36) + Math.floor(Math.random() * 1e4).toString(36);
+
+// -- the API, as the test's own client (the page never sees these calls) ------------------
+
+async function api(query, variables = {}, { token = null, lang = null } = {}) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (lang) headers['Accept-Language'] = lang;
+  const response = await fetch(`${base}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const body = await response.json();
+  assert.ok(!body.errors, `API error: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+const RECORD = `mutation($input: RecordActivityInput!) { recordActivity(input: $input) {
+  __typename ... on RecordActivitySuccess { outcome activity { id } openListEntry { id displayName } customer { id } }
+  ... on UserError { code message } } }`;
+const ENTRY = `query($id: ID!) { openListEntry(id: $id) { status customer { id displayName } } }`;
+const CREATE = `mutation($input: CustomerInput!) { createCustomer(input: $input, confirmNotDuplicate: true) {
+  __typename ... on CreateCustomerSuccess { customer { id displayName } } ... on UserError { code message } } }`;
+const ADD_CONTACT = `mutation($customerId: ID!, $input: ContactInput!) { addContact(customerId: $customerId, input: $input) {
+  __typename ... on AddContactSuccess { contact { id displayName } } ... on UserError { code message } } }`;
+const CONTACT = `query($id: ID!) { contact(id: $id) { role reminderContact phone canCommunicate account { permissions } } }`;
+
+async function record(input, token) {
+  const payload = (await api(RECORD, { input }, { token })).recordActivity;
+  assert.equal(payload.__typename, 'RecordActivitySuccess', JSON.stringify(payload));
+  return payload;
+}
+
+async function createCustomer(input, token) {
+  const payload = (await api(CREATE, { input }, { token })).createCustomer;
+  assert.equal(payload.__typename, 'CreateCustomerSuccess', JSON.stringify(payload));
+  return payload.customer;
+}
+
+async function addContact(customerId, input, token) {
+  const payload = (await api(ADD_CONTACT, { customerId, input }, { token })).addContact;
+  assert.equal(payload.__typename, 'AddContactSuccess', JSON.stringify(payload));
+  return payload.contact;
+}
+
+// -- the browser ---------------------------------------------------------------------------
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+let page = null;
+const pageErrors = [];
+
+async function open({ locale = 'en-GB', width = 1280, height = 900 } = {}) {
+  const context = await browser.newContext({ locale, viewport: { width, height }, deviceScaleFactor: 1 });
+  page = await context.newPage();
+  page.setDefaultTimeout(10000);
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('console', (msg) => {
+    // A 401 before signing in is how the page learns it needs a token; a refused WebSocket
+    // is how it learns to poll instead.
+    if (msg.type() === 'error' && !/status of 401|WebSocket/.test(msg.text())) pageErrors.push(msg.text());
+  });
+  return page;
+}
+
+async function shot(name) {
+  const file = path.join(artifacts, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  screenshots.push(file);
+}
+
+async function signIn(token) {
+  await page.goto(`${base}/gadget/`);
+  if (!token) return;
+  await page.getByLabel(/Access token|Přístupový token|Prístupový token|Zugangstoken|Tilgangstoken|Pristupni token/).fill(token);
+  await page.locator('[data-action="sign-in"]').click();
+  await page.locator('#viewer').waitFor();
+}
+
+/** Retries `fn` until it stops throwing (at most `ms`). */
+async function eventually(fn, ms = 5000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+const dialog = () => page.locator('dialog[open]').last();
+
+/** The error shown for an input: visible, tied to the input by aria-describedby, input marked invalid. */
+async function errorOf(input) {
+  const errorId = await input.evaluate((el) => `${el.id}-error`);
+  const error = page.locator(`#${errorId}`);
+  await error.waitFor({ state: 'visible' });
+  assert.equal(await input.getAttribute('aria-invalid'), 'true');
+  assert.ok((await input.getAttribute('aria-describedby')).split(' ').includes(errorId), 'error not in aria-describedby');
+  return (await error.textContent()).trim();
+}
+
+async function noHorizontalScroll(what) {
+  const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    clientWidth: document.documentElement.clientWidth,
+  }));
+  assert.ok(scrollWidth <= clientWidth, `${what}: the page scrolls sideways at ${clientWidth}px (${scrollWidth}px wide)`);
+  check(`${what}: no horizontal scroll at ${clientWidth}px`);
+}
+
+async function focusVisible() {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    const style = getComputedStyle(el);
+    return el.matches(':focus-visible') && style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+  });
+}
+
+// -- scenarios -----------------------------------------------------------------------------
+
+const scenarios = {
+  /** The open list, live, the customer information form, Create, Close + Discard, picking a
+   *  candidate, and the customer management pane's Create and Cancel: as agent `agent`. */
+  async 'open-list'() {
+    const token = tokens.agent;
+    const agentId = config.agentId;
+    const eva = await record({ channel: 'EMAIL', sender: { name: 'Svobodová, Eva', email: 'eva.svobodova@example.com' }, subject: 'Nabídka', agentId }, token);
+    const petr = await record({ channel: 'CHAT', sender: { email: 'petr@example.org' }, agentId }, token);
+    await record({ channel: 'CALL', sender: { phone: '777 888 999' }, agentId }, token);
+    await record({ channel: 'CALL', agentId }, token);
+
+    await open();
+    await page.goto(`${base}/gadget/`);
+    await page.locator('[data-action="sign-in"]').waitFor();
+    await shot('01-sign-in');
+    await signIn(token);
+    const list = page.locator('#open-list');
+    await list.locator('.entry').nth(3).waitFor();
+    const names = await list.locator('.entry-name').allTextContents();
+    for (const expected of ['Eva Svobodová', 'petr@example.org', '777 888 999', 'Unknown customer']) {
+      assert.ok(names.includes(expected), `open list shows ${JSON.stringify(names)}, not ${expected}`);
+    }
+    check('open list shows name, else email, else phone, else "Unknown customer"');
+
+    // Live: the socket's mode, then an activity recorded over HTTP appears without reload.
+    const expected = config.live ? 'subscription' : 'polling';
+    await page.locator(`#live-mode[data-live="${expected}"]`).waitFor({ timeout: 15000 });
+    await page.evaluate(() => {
+      window.__notReloaded = true;
+    });
+    const openListQueries = [];
+    page.on('request', (req) => {
+      if (req.url().endsWith('/graphql') && req.method() === 'POST' && (req.postData() || '').includes('GadgetOpenList(')) openListQueries.push(req.url());
+    });
+    const live = await record({ channel: 'CALL', sender: { name: `Live Caller ${unique}`, phone: '+420 608 111 222' }, agentId }, token);
+    await list.locator(`[data-entry-id="${live.openListEntry.id}"]`).waitFor({ timeout: config.live ? 5000 : 15000 });
+    assert.equal(await page.evaluate(() => window.__notReloaded), true, 'the page reloaded');
+    if (config.live) {
+      assert.deepEqual(openListQueries, [], 'the entry came by re-querying the list, not by the subscription');
+      check('live: an activity recorded over HTTP appeared through the openListChanged subscription, without reload or re-query');
+    } else {
+      check('live (fallback): an activity recorded over HTTP appeared by re-querying the list, without reload');
+    }
+    await shot('02-open-list');
+
+    // Keyboard: Tab to Eva's entry, Enter opens the pre-filled form.
+    await page.locator('body').click({ position: { x: 1, y: 1 } });
+    let found = false;
+    for (let i = 0; i < 40 && !found; i++) {
+      await page.keyboard.press('Tab');
+      found = await page.evaluate((id) => document.activeElement && document.activeElement.dataset.entryId === id, eva.openListEntry.id);
+    }
+    assert.ok(found, 'Tab never reached the entry');
+    assert.ok(await focusVisible(), 'the focused entry shows no focus outline');
+    check('keyboard: Tab reaches an entry, its focus is visible');
+    await page.keyboard.press('Enter');
+    const form = dialog();
+    await form.waitFor();
+    assert.equal(await form.getByLabel('First name').inputValue(), 'Eva');
+    assert.equal(await form.getByLabel('Last name').inputValue(), 'Svobodová');
+    assert.equal(await form.getByLabel('Email').inputValue(), 'eva.svobodova@example.com');
+    check('Enter opens the customer information form, pre-filled');
+    await shot('03-customer-form');
+
+    // Field limits and typed errors next to their fields.
+    const firstName = form.getByLabel('First name');
+    assert.equal(await firstName.getAttribute('maxlength'), '2000');
+    await firstName.evaluate((el) => {
+      el.value = 'x'.repeat(2001); // maxlength stops typing, not scripts: the service's own check answers
+    });
+    await form.getByLabel('Email').fill('eva(at)example.com');
+    await form.getByLabel('Phone').fill('12345');
+    await form.locator('[data-action="create"]').click();
+    const tooLong = await errorOf(firstName);
+    assert.match(tooLong, /2,000/);
+    assert.match(await errorOf(form.getByLabel('Email')), /email/i);
+    assert.match(await errorOf(form.getByLabel('Phone')), /phone/i);
+    assert.equal(await page.evaluate(() => document.activeElement.name), 'firstName', 'focus should go to the first field in error');
+    check('FIELD_TOO_LONG, INVALID_EMAIL, INVALID_PHONE shown next to their fields (aria-describedby, aria-invalid)');
+    await shot('04-field-errors');
+
+    await firstName.fill('Eva');
+    await form.getByLabel('Email').fill('eva.svobodova@example.com');
+    await form.getByLabel('Phone').fill('+420 603 555 111');
+    await form.locator('[data-action="create"]').click();
+    await page.locator('.notice').waitFor();
+    assert.match(await page.locator('#customer-title').textContent(), /Eva Svobodová/);
+    await page.locator(`#customer-activities [data-activity-id="${eva.activity.id}"].highlight`).waitFor();
+    const created = (await api(ENTRY, { id: eva.openListEntry.id }, { token })).openListEntry;
+    assert.equal(created.status, 'CREATED');
+    check('Create saves the customer and shows the activity associated with it');
+    await shot('05-customer-created');
+
+    // Close, then Discard.
+    await page.locator('a[data-route="open-list"]').click();
+    await list.locator(`[data-entry-id="${petr.openListEntry.id}"]`).click();
+    await dialog().locator('[data-action="close"]').click();
+    const confirm = page.locator('dialog.confirm[open]');
+    await confirm.waitFor();
+    await shot('06-close-discard');
+    await confirm.locator('[data-action="discard"]').click();
+    await list.locator(`[data-entry-id="${petr.openListEntry.id}"]`).waitFor({ state: 'detached' });
+    assert.equal((await api(ENTRY, { id: petr.openListEntry.id }, { token })).openListEntry.status, 'DISCARDED');
+    check('Close asks, Discard takes the entry off the open list and creates no customer');
+
+    // Candidates: two customers share a switchboard; the agent picks one.
+    const switchboard = `+420 2${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}1`.slice(0, 16);
+    await createCustomer({ organizationName: `Dvořák & synové ${unique}`, phones: [{ number: switchboard }] }, token);
+    const marie = await createCustomer({ firstName: 'Marie', lastName: `Dvořáková ${unique}`, phones: [{ number: switchboard }] }, token);
+    const shared = await record({ channel: 'CALL', sender: { phone: switchboard }, agentId }, token);
+    assert.equal(shared.openListEntry !== null, true, 'two equal candidates should not be associated automatically');
+    const sharedEntry = list.locator(`[data-entry-id="${shared.openListEntry.id}"]`);
+    await sharedEntry.waitFor({ timeout: 15000 });
+    assert.match(await sharedEntry.textContent(), /2 possible matches/);
+    await sharedEntry.click();
+    await dialog().locator('.candidates-box').waitFor();
+    await shot('07-candidates');
+    await dialog().locator(`[data-pick="${marie.id}"]`).click();
+    await page.locator('.notice').waitFor();
+    assert.match(await page.locator('#customer-title').textContent(), /Marie/);
+    assert.equal((await api(ENTRY, { id: shared.openListEntry.id }, { token })).openListEntry.status, 'ASSOCIATED');
+    check('a candidate can be picked instead of creating a new customer (entry ASSOCIATED)');
+
+    // The customer management pane: the discarded chat has no customer. Cancel, then Create.
+    await page.locator('a[data-route="customers"]').click();
+    const row = page.locator(`#unassociated [data-activity-id="${petr.activity.id}"]`);
+    await row.waitFor();
+    await shot('08-management-pane');
+    await row.locator('[data-action="create"]').click();
+    assert.equal(await dialog().getByLabel('Email').inputValue(), 'petr@example.org');
+    await dialog().locator('[data-action="cancel"]').click();
+    await dialog().waitFor({ state: 'detached' });
+    assert.equal(await row.count(), 1, 'Cancel must create nothing');
+    check('the pane\'s Create opens the form; Cancel creates nothing');
+    await row.locator('[data-action="create"]').click();
+    await dialog().getByLabel('First name').fill('Petr');
+    await dialog().getByLabel('Last name').fill(`Malý ${unique}`);
+    await shot('09-pane-form');
+    await dialog().locator('[data-action="create"]').click();
+    await page.locator('.notice').waitFor();
+    await page.locator(`#customer-activities [data-activity-id="${petr.activity.id}"]`).waitFor();
+    check('the pane\'s Create saves the customer and associates the activity');
+  },
+
+  /** A customer's contacts tab, as an administrator. */
+  async contacts() {
+    const token = tokens.admin;
+    const customer = await createCustomer({ organizationName: `Strojírny Brno ${unique}`, emails: [{ address: `info-${unique}@strojirny-brno.cz` }] }, token);
+    const martin = await addContact(customer.id, { firstName: 'Martin', lastName: 'Cibulka', email: `martin.${unique}@strojirny-brno.cz` }, token);
+    await open();
+    await signIn(token);
+    await page.goto(`${base}/gadget/#/customer/${encodeURIComponent(customer.id)}?tab=contacts`);
+    const mainGroup = page.locator('[data-group="MAIN"]');
+    const additional = page.locator('[data-group="ADDITIONAL"]');
+    await additional.locator(`[data-contact-id="${martin.id}"]`).waitFor();
+
+    // Add a main contact, first with an invalid email (error next to it), then valid.
+    await mainGroup.locator('[data-action="add-main"]').click();
+    let form = dialog();
+    await form.getByLabel('Salutation').fill('Vážený pane');
+    await form.getByLabel('Title').fill('Ing.');
+    await form.getByLabel('First name').fill('Petr');
+    await form.getByLabel('Last name').fill('Kováč');
+    await form.getByLabel('Email').fill('petr.kovac(at)strojirny');
+    await form.getByLabel('Phone').fill('601 222 333');
+    await form.getByLabel('Reminder contact').check();
+    await form.locator('[data-action="save"]').click();
+    assert.match(await errorOf(form.getByLabel('Email')), /email/i);
+    check('a contact\'s invalid email is shown next to the email field');
+    await form.getByLabel('Email').fill(`petr.kovac.${unique}@strojirny-brno.cz`);
+    await form.locator('[data-action="save"]').click();
+    await form.waitFor({ state: 'detached' });
+    const petr = mainGroup.locator('.contact', { hasText: 'Ing. Petr Kováč' });
+    await petr.waitFor();
+    check('Add main contact saves a MAIN contact');
+
+    // An additional contact without an email: the form warns before saving, the row after.
+    await additional.locator('[data-action="add-additional"]').click();
+    form = dialog();
+    await form.getByLabel('First name').fill('Karel');
+    await form.getByLabel('Last name').fill('Čapek');
+    await form.getByLabel('Phone').fill('+420 602 444 555');
+    assert.match(await form.locator('#no-email-warning').textContent(), /nobody can communicate/);
+    await shot('10-contact-form-no-email');
+    await form.locator('[data-action="save"]').click();
+    await form.waitFor({ state: 'detached' });
+    const karel = additional.locator('.contact', { hasText: 'Karel Čapek' });
+    await karel.locator('[data-warning="MISSING_EMAIL"]').waitFor();
+    check('a contact without an email is saved with a visible MISSING_EMAIL warning');
+
+    // Switch Martin to MAIN; set his reminder flag.
+    await additional.locator(`[data-contact-id="${martin.id}"] [data-action="move"]`).click();
+    await mainGroup.locator(`[data-contact-id="${martin.id}"]`).waitFor();
+    await mainGroup.locator(`[data-contact-id="${martin.id}"][data-version="2"] [data-action="reminder"]`).check();
+    await mainGroup.locator(`[data-contact-id="${martin.id}"][data-version="3"]`).waitFor();
+    let stored = (await api(CONTACT, { id: martin.id }, { token })).contact;
+    assert.equal(stored.role, 'MAIN');
+    assert.equal(stored.reminderContact, true);
+    check('a contact moves from ADDITIONAL to MAIN; the reminder flag is set from the row');
+    await shot('11-contacts-tab');
+
+    // Edit from the tab.
+    await mainGroup.locator(`[data-contact-id="${martin.id}"] [data-action="edit"]`).click();
+    form = dialog();
+    assert.match(await form.locator('.owner').textContent(), /Owner: admin/);
+    await form.getByLabel('Phone').fill('+420 777 123 456');
+    await form.locator('[data-action="save"]').click();
+    await form.waitFor({ state: 'detached' });
+    await mainGroup.locator(`[data-contact-id="${martin.id}"][data-version="4"]`).waitFor();
+    stored = (await api(CONTACT, { id: martin.id }, { token })).contact;
+    assert.equal(stored.phone, '+420 777 123 456');
+    check('Edit changes a contact (shows its owner)');
+
+    // A customer account for Petr.
+    await petr.locator('[data-action="account"]').click();
+    form = dialog();
+    await shot('12-customer-account-form');
+    await form.locator('[data-action="create-account"]').click();
+    const credential = form.locator('input.credential');
+    await credential.waitFor();
+    assert.match(await credential.inputValue(), /^cca_/);
+    await shot('13-customer-account-credential');
+    await form.locator('[data-action="done"]').click();
+    await petr.getByText('Has a customer account').waitFor();
+    check('Create customer account issues a credential, shown once');
+  },
+
+  /** The contact directory: search, advanced filter, sorting, Edit, paging. */
+  async directory() {
+    const token = tokens.admin;
+    const tag = `Dir${unique}`;
+    const customer = await createCustomer({ organizationName: `Nordlys ${tag}` }, token);
+    const people = [];
+    for (let i = 0; i < 13; i++) {
+      const first = ['Ingrid', 'Lars', 'Ola', 'Kari', 'Jana', 'Petr', 'Tomáš', 'Eva', 'Anna', 'Björn', 'Čeněk', 'Zuzana', 'Øyvind'][i];
+      people.push(
+        await addContact(
+          customer.id,
+          {
+            firstName: first,
+            lastName: `${tag} ${String.fromCharCode(65 + ((i * 7) % 13))}`,
+            email: i % 4 === 3 ? null : `${first.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase()}.${i}@${tag.toLowerCase()}.no`,
+            title: i === 4 ? 'Ing.' : null,
+            role: i % 3 === 0 ? 'MAIN' : 'ADDITIONAL',
+          },
+          token,
+        ),
+      );
+    }
+    await open();
+    await signIn(token);
+    await page.locator('a[data-route="contacts"]').click();
+    const table = page.locator('#directory');
+    await page.getByLabel('Search contacts').fill(tag);
+    await page.getByLabel('Search contacts').press('Enter');
+    await page.locator('#directory-summary', { hasText: '13 contacts' }).waitFor();
+    assert.equal(await table.locator('tbody tr').count(), 10);
+    assert.match(await page.locator('.pager .page').textContent(), /Page 1 of 2/);
+    await shot('14-directory');
+    check('search finds the contacts; the first page holds 10 of 13');
+
+    await page.locator('[data-action="next"]').click();
+    await page.locator('.pager .page', { hasText: 'Page 2 of 2' }).waitFor();
+    assert.equal(await table.locator('tbody tr').count(), 3);
+    assert.equal(await page.locator('[data-action="next"]').isDisabled(), true);
+    await page.locator('[data-action="previous"]').click();
+    await page.locator('.pager .page', { hasText: 'Page 1 of 2' }).waitFor();
+    check('paging: Next shows the rest, Previous goes back');
+
+    // Sort by clicking the Email header: ascending, then descending.
+    const emailHeader = table.locator('th[data-column="EMAIL"]');
+    await emailHeader.locator('button').click();
+    await page.waitForFunction(() => document.querySelector('th[data-column="EMAIL"]')?.getAttribute('aria-sort') === 'ascending');
+    const ascending = await table.locator('tbody tr td:nth-child(2)').allTextContents();
+    const withEmail = ascending.filter((e) => e.includes('@'));
+    assert.deepEqual(withEmail, [...withEmail].sort(), `not ascending: ${withEmail}`);
+    await table.locator('th[data-column="EMAIL"] button').click();
+    await page.waitForFunction(() => document.querySelector('th[data-column="EMAIL"]')?.getAttribute('aria-sort') === 'descending');
+    // The header keeps the keyboard focus after the table is redrawn.
+    assert.equal(await page.evaluate(() => document.activeElement.closest('th')?.dataset.column), 'EMAIL');
+    const descending = (await table.locator('tbody tr td:nth-child(2)').allTextContents()).filter((e) => e.includes('@'));
+    assert.deepEqual(descending, [...descending].sort().reverse(), `not descending: ${descending}`);
+    check('clicking a column header sorts by it, again reverses it (aria-sort)');
+    await shot('15-directory-sorted');
+
+    // Advanced filter: "ing" only in the title finds the one "Ing." (not Ingrid).
+    await page.locator('[data-action="advanced"]').click();
+    assert.equal(await page.locator('[data-action="advanced"]').getAttribute('aria-expanded'), 'true');
+    await page.getByLabel('Search contacts').fill(`ing ${tag}`);
+    await page.getByLabel('Title', { exact: true }).check();
+    await page.getByLabel('Last name', { exact: true }).check();
+    await page.locator('.directory-search button[type="submit"]').click();
+    await page.locator('#directory-summary', { hasText: /^1 contact$/ }).waitFor();
+    assert.match(await table.locator('tbody tr').first().textContent(), /Ing\. Jana/);
+    await shot('16-directory-advanced-filter');
+    check('the advanced filter restricts the search to the chosen attributes');
+
+    // Edit from the list.
+    await table.locator('tbody tr').first().locator('[data-action="edit"]').click();
+    const form = dialog();
+    await form.getByLabel('Phone').fill('+47 913 45 678');
+    await shot('17-directory-edit');
+    await form.locator('[data-action="save"]').click();
+    await form.waitFor({ state: 'detached' });
+    await table.locator('tbody tr', { hasText: '+47 913 45 678' }).waitFor();
+    check('Edit on a row changes the contact and the list shows it');
+  },
+
+  /** 320 px wide: no sideways scrolling on any screen; the form and dialogs fit. */
+  async narrow() {
+    const token = tokens.admin;
+    const customer = await createCustomer({ organizationName: `Úzký displej ${unique} s.r.o.` }, token);
+    await addContact(customer.id, { firstName: 'Karel', lastName: 'Čapek', phone: '+420 602 444 555', role: 'MAIN' }, token);
+    await addContact(customer.id, { firstName: 'Jana', lastName: 'Nováková', email: `jana.${unique}@example.cz` }, token);
+    await record({ channel: 'EMAIL', sender: { name: 'Ingrid Jørgensen-Løvås', email: 'ingrid.jorgensen-lovas@example.no' } }, token);
+    await open({ width: 320, height: 640 });
+    await signIn(token);
+    await page.locator('#open-list .entry').first().waitFor();
+    await noHorizontalScroll('open list');
+    await shot('20-narrow-open-list');
+    await page.locator('#open-list .entry').first().click();
+    await dialog().waitFor();
+    await noHorizontalScroll('customer information form');
+    const box = await dialog().boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= 320, 'the dialog is wider than the screen');
+    await shot('21-narrow-customer-form');
+    await page.keyboard.press('Escape'); // Close asks
+    await page.locator('dialog.confirm[open] [data-action="keep"]').click();
+    await page.goto(`${base}/gadget/#/customer/${encodeURIComponent(customer.id)}?tab=contacts`);
+    await page.locator('[data-group="MAIN"] .contact').first().waitFor();
+    await noHorizontalScroll('contacts tab');
+    await shot('22-narrow-contacts-tab');
+    await page.goto(`${base}/gadget/#/contacts`);
+    await page.locator('#directory tbody tr').first().waitFor();
+    await noHorizontalScroll('contact directory');
+    await shot('23-narrow-directory');
+    await page.goto(`${base}/gadget/#/customers`);
+    await page.locator('#unassociated').waitFor();
+    await noHorizontalScroll('customer management pane');
+  },
+
+  /** The page's language follows the browser's; the service's messages come in it too. */
+  async languages() {
+    const token = tokens.agent2;
+    const agentId = config.agent2Id;
+    await record({ channel: 'CALL', agentId }, token);
+    const expected = {
+      'cs-CZ': { openList: 'Otevřený seznam', unknown: 'Neznámý zákazník', create: 'Vytvořit', close: 'Zavřít', discard: 'Zahodit' },
+      'sk-SK': { openList: 'Otvorený zoznam', unknown: 'Neznámy zákazník', create: 'Vytvoriť', close: 'Zavrieť', discard: 'Zahodiť' },
+      'de-AT': { openList: 'Offene Liste', unknown: 'Unbekannter Kunde', create: 'Erstellen', close: 'Schließen', discard: 'Verwerfen' },
+      no: { openList: 'Åpen liste', unknown: 'Ukjent kunde', create: 'Opprett', close: 'Lukk', discard: 'Fjern' },
+      'sr-RS': { openList: 'Otvorena lista', unknown: 'Nepoznati kupac', create: 'Kreiraj', close: 'Zatvori', discard: 'Odbaci' },
+      'en-US': { openList: 'Open list', unknown: 'Unknown customer', create: 'Create', close: 'Close', discard: 'Discard' },
+    };
+    for (const [locale, words] of Object.entries(expected)) {
+      await open({ locale });
+      await signIn(token);
+      assert.equal((await page.locator('a[data-route="open-list"]').textContent()).trim(), words.openList, locale);
+      const entry = page.locator('#open-list .entry', { hasText: words.unknown }).first();
+      await entry.waitFor();
+      await entry.click();
+      assert.equal((await dialog().locator('[data-action="create"]').textContent()).trim(), words.create, locale);
+      await dialog().locator('[data-action="close"]').click();
+      assert.equal((await page.locator('dialog.confirm[open] [data-action="discard"]').textContent()).trim(), words.discard, locale);
+      if (locale === 'cs-CZ') await shot('30-cs-close-discard');
+      await page.locator('dialog.confirm[open] [data-action="back"]').click();
+      if (locale === 'cs-CZ') {
+        // The service's own message, in the page's language (Accept-Language).
+        await dialog().getByLabel('Telefon').fill('12345');
+        await dialog().locator('[data-action="create"]').click();
+        assert.match(await errorOf(dialog().getByLabel('Telefon')), /neplatné|telefonní/i);
+        await shot('31-cs-field-error');
+      }
+      assert.equal(await page.evaluate(() => document.documentElement.lang), locale === 'no' ? 'nb' : locale === 'sr-RS' ? 'sr-Latn' : locale.split('-')[0]);
+      await page.context().close();
+      check(`${locale}: the page and the service's words in the browser's language`);
+    }
+  },
+
+  /** Local development mode: no token, no sign-in. */
+  async 'dev-mode'() {
+    await open();
+    await page.goto(`${base}/gadget`);
+    await page.locator('#viewer', { hasText: 'local-developer' }).waitFor();
+    assert.equal(await page.locator('[data-action="sign-in"]').count(), 0);
+    check('in local development mode the gadget needs no sign-in');
+  },
+};
+
+let exitCode = 0;
+try {
+  assert.ok(scenarios[scenario], `no scenario ${scenario}`);
+  await scenarios[scenario]();
+  assert.deepEqual(pageErrors, [], 'the page logged errors');
+  console.log(JSON.stringify({ ok: true, checks, screenshots }));
+} catch (err) {
+  exitCode = 1;
+  if (page && !page.isClosed()) {
+    try {
+      await shot(`FAILED-${scenario}`);
+    } catch {
+      /* the page is gone */
+    }
+  }
+  console.log(JSON.stringify({ ok: false, error: err.stack || String(err), checks, screenshots, pageErrors }));
+} finally {
+  await browser.close();
+}
+process.exit(exitCode);
