@@ -445,6 +445,7 @@ def test_compaction_keeps_the_journal_small_and_loses_nothing(tmp_path, monkeypa
         for n in range(300):  # a long history of a few live records
             await store.update_customer(replace(c, version=version + 1, organization_name=f"ACME {n}"), version)
             version += 1
+            await store.compaction_finished()  # it runs in the background (see the next test)
             assert path.read_bytes().count(b"\n") <= 1 + max(20, 2 * 40) + 1
         before = await everything(store)
         await store.close()
@@ -461,6 +462,56 @@ def test_compaction_keeps_the_journal_small_and_loses_nothing(tmp_path, monkeypa
     assert json.loads(snapshot[-1]) == {"end": True, "count": 6 + 6 + 6 + 11}
     lines = journal_lines(path)
     assert len(lines) < 60 and all(line["seq"] > header["seq"] for line in lines[1:])
+
+
+def test_writes_go_on_while_a_compaction_runs_and_the_journal_keeps_them(tmp_path, monkeypatch):
+    """The snapshot is written in a worker thread: held there, the store still acknowledges
+    writes; when it is done, the journal holds exactly the writes made meanwhile, and a
+    restart finds everything."""
+    path = tmp_path / "data.jsonl"
+    release, started = threading.Event(), threading.Event()
+    write_snapshot = journal_module.Journal.write_snapshot
+
+    def held(self, records, mark):
+        started.set()
+        assert release.wait(10)
+        write_snapshot(self, records, mark)
+
+    monkeypatch.setattr(journal_module.Journal, "write_snapshot", held)
+
+    async def scenario():
+        store = await opened(path, compact_min_lines=10)
+        await write_a_bit_of_everything(store)  # 29 live records: compaction past 58 lines
+        version = 1
+        while store._compaction is None:
+            await store.update_customer(replace(customer(1), version=version + 1, organization_name=f"v{version}"), version)
+            version += 1
+            assert version < 100
+        marked = store._journal.seq - 1  # the snapshot holds what was there before this write
+        assert await asyncio.to_thread(started.wait, 10)
+        for n in range(30):
+            await store.insert_customer(customer(100 + n))  # acknowledged while the snapshot is held
+        during = path.read_bytes().count(b"\n")
+        release.set()
+        await store.compaction_finished()
+        state = await everything(store)
+        await store.close()
+        return marked, during, state
+
+    marked, during, state = run(scenario())
+    header = json.loads(Path(str(path) + ".snapshot").read_bytes().splitlines()[0])
+    lines = journal_lines(path)
+    assert during > 58 and header["seq"] == marked
+    assert [line["seq"] for line in lines[1:]] == list(range(marked + 1, marked + 32))
+    assert not Path(str(path) + ".tmp").exists()
+
+    async def reopen():
+        again = await opened(path)
+        assert await everything(again) == state
+        assert (await again.search_customers([], first=100, after=None)).total_count == 6 + 30
+        await again.close()
+
+    run(reopen())
 
 
 def test_compaction_happens_at_start_when_the_journal_is_long(tmp_path):
@@ -488,7 +539,8 @@ def test_compaction_happens_at_start_when_the_journal_is_long(tmp_path):
 def test_a_crash_at_any_point_of_a_compaction_loses_nothing(tmp_path):
     """The files as a crash can leave them: (1) the old journal and a half-written temporary
     snapshot, (2) the new snapshot renamed into place but the journal not yet cut, (3) the
-    new snapshot and the cut journal."""
+    same with the journal's newer lines half copied to PATH.tmp, (4) the new snapshot and
+    the cut journal."""
     path = tmp_path / "data.jsonl"
     snapshot = Path(str(path) + ".snapshot")
     tmp = Path(str(path) + ".snapshot.tmp")
@@ -505,19 +557,23 @@ def test_a_crash_at_any_point_of_a_compaction_loses_nothing(tmp_path):
     full_journal, new_snapshot, cut_journal, expected = run(make())
     assert len(cut_journal.splitlines()) == 1
 
+    journal_tmp = Path(str(path) + ".tmp")  # the journal's newer lines being copied (writes went on)
     crashes = {
-        "before the rename": (full_journal, None, new_snapshot[: len(new_snapshot) // 2]),
-        "before the journal was cut": (full_journal, new_snapshot, None),
-        "after it was cut": (cut_journal, new_snapshot, None),
+        "before the rename": (full_journal, None, new_snapshot[: len(new_snapshot) // 2], None),
+        "before the journal was cut": (full_journal, new_snapshot, None, None),
+        "while the newer lines were copied": (full_journal, new_snapshot, None, cut_journal[:20]),
+        "after it was cut": (cut_journal, new_snapshot, None, None),
     }
-    for name, (journal_bytes, snapshot_bytes, tmp_bytes) in crashes.items():
-        for p in (path, snapshot, tmp):
+    for name, (journal_bytes, snapshot_bytes, tmp_bytes, journal_tmp_bytes) in crashes.items():
+        for p in (path, snapshot, tmp, journal_tmp):
             p.unlink(missing_ok=True)
         path.write_bytes(journal_bytes)
         if snapshot_bytes is not None:
             snapshot.write_bytes(snapshot_bytes)
         if tmp_bytes is not None:
             tmp.write_bytes(tmp_bytes)
+        if journal_tmp_bytes is not None:
+            journal_tmp.write_bytes(journal_tmp_bytes)
 
         async def check():
             store = await opened(path)
@@ -529,26 +585,33 @@ def test_a_crash_at_any_point_of_a_compaction_loses_nothing(tmp_path):
             await again.close()
 
         run(check())
-        assert not tmp.exists(), name
+        assert not tmp.exists() and not journal_tmp.exists(), name
 
 
-@pytest.mark.parametrize("failing", ["replace", "ftruncate"])
+@pytest.mark.parametrize("failing", ["snapshot", "cut"])
 def test_a_compaction_that_fails_does_not_fail_the_write(tmp_path, monkeypatch, caplog, failing):
-    """os.replace failing: no new snapshot. os.ftruncate failing: a new snapshot, and the
-    journal keeps the lines it already holds, followed by new ones."""
+    """The snapshot cannot be renamed into place: no new snapshot. The journal cannot be cut
+    (its newer lines cannot be renamed over it): a new snapshot, and the journal keeps the
+    lines it already holds, followed by new ones. Either way every write is acknowledged and
+    survives, and the next try waits until the journal has doubled."""
     path = tmp_path / "data.jsonl"
+    target = str(path) + ".snapshot" if failing == "snapshot" else str(path)
+    real_replace = os.replace
     calls = []
 
-    def fails(*args):
-        calls.append(args)
+    def fails(src, dst):
+        if os.fspath(dst) != target:
+            return real_replace(src, dst)
+        calls.append(dst)
         raise OSError(errno.EIO, "Input/output error")
 
     async def scenario():
         store = await opened(path, compact_min_lines=10)
         await store.insert_customer(customer(0))
-        monkeypatch.setattr(os, failing, fails)
+        monkeypatch.setattr(os, "replace", fails)
         for version in range(1, 40):
             await store.update_customer(replace(customer(0), version=version + 1, organization_name=f"v{version}"), version)
+            await store.compaction_finished()
         monkeypatch.undo()
         assert len(calls) == 2  # tried after 11 lines, then not before twice as many (22)
         before = await everything(store)
@@ -556,10 +619,11 @@ def test_a_compaction_that_fails_does_not_fail_the_write(tmp_path, monkeypatch, 
         seqs = [line["seq"] for line in journal_lines(path)[1:]]
         assert seqs == list(range(1, 41))
         snapshot = Path(str(path) + ".snapshot")
-        if failing == "ftruncate":  # the journal holds lines the snapshot has, then newer ones
+        if failing == "cut":  # the journal holds lines the snapshot has, then newer ones
             assert 1 < json.loads(snapshot.read_bytes().splitlines()[0])["seq"] < 40
         else:
             assert not snapshot.exists()
+        assert not Path(str(path) + ".tmp").exists() and not Path(str(path) + ".snapshot.tmp").exists()
         again = await opened(path)
         assert await everything(again) == before
         await again.close()

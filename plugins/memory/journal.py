@@ -42,9 +42,12 @@ whose fsync failed was not applied, yet may reappear after a restart (like a tim
 error does not say it was not stored).
 
 Costs: one ``write`` and one ``fsync`` per write, on the event loop (it blocks the loop for
-the fsync, commonly 0.1-1 ms on SSDs; writes are serialised by it). A compaction encodes
-every live record on the event loop too: seconds for 100,000 records, once per at least
-2 x live-records writes.
+the fsync, commonly 0.1-1 ms on SSDs; writes are serialised by it). A compaction, once per
+at least 2 x live-records writes, encodes every live record in a worker thread (seconds for
+100,000 records) while requests and writes go on; on the event loop it only takes the list
+of live records and, at the end, copies the journal lines written meanwhile into a new
+journal file (``PATH.tmp``, renamed over ``PATH``). A crash at any point leaves a snapshot
+and a journal that together hold every acknowledged write.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ import fcntl
 import logging
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from service.documents import RECORD_TYPES, from_document, from_json, to_document, to_json
@@ -73,6 +77,16 @@ JOURNAL_FORMAT = "customer-context-journal"
 SNAPSHOT_FORMAT = "customer-context-snapshot"
 VERSION = 1
 _HEADER = (to_json({"format": JOURNAL_FORMAT, "version": VERSION}) + "\n").encode()
+
+
+@dataclass(frozen=True, slots=True)
+class CompactionMark:
+    """Where the journal stood when a compaction began: its last write, its size in bytes
+    and its number of write lines."""
+
+    seq: int
+    size: int
+    lines: int
 
 
 class DataFileError(ConfigurationError):
@@ -126,6 +140,7 @@ class Journal:
         self._broken: str | None = None
         self._next_compaction_lines = 0  # after a failed compaction: wait for this many lines
         self._stale = 0  # journal lines the snapshot already holds
+        self._compacting = False  # between begin_compaction and finish/compaction_failed
 
     # start-up ----------------------------------------------------------------------------
     def open(self, put: Callable[[str, Any], None], delete: Callable[[str, str], None]) -> None:
@@ -170,12 +185,13 @@ class Journal:
 
     def _load_snapshot(self, put: Callable[[str, Any], None]) -> int:
         """Feed the snapshot's records to `put`; the seq it is complete up to (0: none)."""
-        try:
-            os.unlink(self.snapshot_path + ".tmp")  # a compaction that did not finish
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            raise DataFileError(f"cannot remove {self.snapshot_path}.tmp: {exc.strerror}") from exc
+        for leftover in (self.snapshot_path + ".tmp", self.path + ".tmp"):  # a compaction that did not finish
+            try:
+                os.unlink(leftover)
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise DataFileError(f"cannot remove {leftover}: {exc.strerror}") from exc
         try:
             f = open(self.snapshot_path, "rb")
         except FileNotFoundError:
@@ -372,21 +388,47 @@ class Journal:
     # compaction --------------------------------------------------------------------------
     def wants_compaction(self, live_records: int) -> bool:
         """Whether the journal has grown past max(compact_min_lines, compact_factor x live
-        records), or holds lines a snapshot already has."""
+        records), or holds lines a snapshot already has (never while a compaction runs)."""
+        if self._compacting:
+            return False
         threshold = 0 if self._stale else max(self.compact_min_lines, self.compact_factor * live_records)
         return self._lines > max(threshold, self._next_compaction_lines)
 
     def compact(self, records: Iterable[tuple[str, Any]]) -> None:
-        """Write every live record (`(kind, record)` pairs, as of the last write) to the
-        snapshot, then cut the journal back to its header. Failure is logged, not raised:
-        the journal alone still holds everything, and the next try waits a while."""
-        if self._fd is None or self._broken is not None:
+        """Compact now, synchronously (at start-up, before anything is served): `records`
+        are every live record as of the last write. Failure is logged, not raised."""
+        mark = self.begin_compaction()
+        if mark is None:
             return
+        try:
+            self.write_snapshot(records, mark)
+        except Exception as exc:
+            self.compaction_failed(exc)
+            return
+        self.finish_compaction(mark)
+
+    # Compaction in three steps, so that the store can run the slow one in a thread while
+    # writes go on: (1) `begin_compaction` on the event loop marks where the journal stands
+    # (the caller takes the live records at the same moment); (2) `write_snapshot` encodes
+    # and writes them (any thread; it touches only the snapshot files); (3)
+    # `finish_compaction`, on the event loop again, drops the journal lines the snapshot
+    # holds and keeps those written meanwhile.
+    def begin_compaction(self) -> CompactionMark | None:
+        """Where the journal stands now (None when it is closed, broken or compacting)."""
+        if self._fd is None or self._broken is not None or self._compacting:
+            return None
+        self._compacting = True
+        return CompactionMark(self._seq, self._size, self._lines)
+
+    def write_snapshot(self, records: Iterable[tuple[str, Any]], mark: CompactionMark) -> None:
+        """Write `records` (every live record as of `mark`) as the snapshot: a temporary file,
+        fsync'ed, renamed over the old one, directory fsync'ed. Raises on failure, leaving the
+        old snapshot in place."""
         tmp = self.snapshot_path + ".tmp"
         try:
             count = 0
             with open(tmp, "wb", buffering=1 << 20) as out:
-                out.write(_encode({"format": SNAPSHOT_FORMAT, "version": VERSION, "seq": self._seq}))
+                out.write(_encode({"format": SNAPSHOT_FORMAT, "version": VERSION, "seq": mark.seq}))
                 for kind, record in records:
                     out.write(_encode({"kind": kind, "doc": to_document(record)}))
                     count += 1
@@ -395,27 +437,75 @@ class Journal:
                 os.fsync(out.fileno())
             os.replace(tmp, self.snapshot_path)
             _fsync_dir(self.snapshot_path)
-        except Exception as exc:
+        except BaseException:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
-            self._next_compaction_lines = 2 * self._lines
-            log.error("data file %s: compaction failed (%s); the journal keeps growing, next try later", self.path, exc)
+            raise
+
+    def compaction_failed(self, exc: BaseException) -> None:
+        """The snapshot could not be written: the journal alone still holds everything; the
+        next try waits until it has grown to twice its length."""
+        self._compacting = False
+        self._next_compaction_lines = 2 * self._lines
+        log.error("data file %s: compaction failed (%r); the journal keeps growing, next try later", self.path, exc)
+
+    def finish_compaction(self, mark: CompactionMark) -> None:
+        """The snapshot as of `mark` is durable: cut the journal lines up to `mark`, keeping
+        the ones written since. With none written since, the journal is truncated to its
+        header; otherwise header and newer lines go to a new file renamed over the journal.
+        A failure leaves the journal whole (replay skips the lines the snapshot holds)."""
+        self._compacting = False
+        if self._fd is None or self._broken is not None:
             return
-        # The snapshot is durable: every line of the journal is in it now.
+        newer = self._size - mark.size
         try:
-            os.ftruncate(self._fd, len(_HEADER))
+            if newer == 0:
+                os.ftruncate(self._fd, len(_HEADER))
+            else:
+                self._replace_journal(os.pread(self._fd, newer, mark.size))
         except OSError as exc:
-            self._stale, self._next_compaction_lines = self._lines, 2 * self._lines
+            self._stale, self._next_compaction_lines = mark.lines, 2 * self._lines
             log.error("data file %s: cannot cut the journal after a snapshot (%s); next try later", self.path, exc)
             return
+        if newer == 0:
+            try:
+                os.fsync(self._fd)
+            except OSError as exc:
+                self._fail(f"cannot sync data file {self.path}: {exc.strerror}")
+                return
+        self._size = len(_HEADER) + newer
+        self._lines -= mark.lines
+        self._stale, self._next_compaction_lines = 0, 0
+
+    def _replace_journal(self, newer: bytes) -> None:
+        """The journal as its header followed by `newer`, atomically: written to PATH.tmp,
+        fsync'ed, renamed over PATH, directory fsync'ed; the store appends to the new file."""
+        tmp = self.path + ".tmp"
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND | os.O_CLOEXEC, 0o644)
         try:
-            os.fsync(self._fd)
+            view = memoryview(_HEADER + newer)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+            os.replace(tmp, self.path)
+        except BaseException:
+            os.close(fd)
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        old, self._fd = self._fd, fd
+        if old is not None:
+            os.close(old)
+        try:
+            _fsync_dir(self.path)
         except OSError as exc:
-            self._fail(f"cannot sync data file {self.path}: {exc.strerror}")
-            return
-        self._size, self._lines, self._stale, self._next_compaction_lines = len(_HEADER), 0, 0, 0
+            # The rename may not survive a crash; either file is a valid journal, but what is
+            # written from now on goes to the new one: it must be durable.
+            self._fail(f"cannot sync the directory of data file {self.path}: {exc.strerror}")
 
     # shutdown ----------------------------------------------------------------------------
     def close(self) -> None:

@@ -10,6 +10,7 @@ fails its check journals nothing, and one the caller saw succeed is on disk.
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import json
 from collections import Counter, defaultdict
@@ -26,7 +27,7 @@ from service.storage import DuplicateId, InvalidCursor, Page, RecordNotFound, St
 
 from .contacts import ContactTables
 from .index import SortedIndex, take
-from .journal import Journal
+from .journal import CompactionMark, Journal
 
 def _encode(key: tuple) -> str:
     return json.dumps([k.isoformat() if isinstance(k, datetime) else k for k in key], ensure_ascii=False)
@@ -69,6 +70,7 @@ class MemoryStore(ContactTables):
             data_file = getattr(settings, "data_file", "") or ""
         self.data_file = data_file
         self._journal: Journal | None = Journal(data_file, compact_min_lines=compact_min_lines) if data_file else None
+        self._compaction: asyncio.Task | None = None  # the running background compaction
         self._init_contacts()
         self._customers: dict[str, Customer] = {}
         self._customer_keys: dict[str, tuple[str, str]] = {}
@@ -105,7 +107,13 @@ class MemoryStore(ContactTables):
 
     async def close(self) -> None:
         if self._journal is not None:
+            await self.compaction_finished()
             self._journal.close()
+
+    async def compaction_finished(self) -> None:
+        """Wait for a running background compaction (close() does; tests do)."""
+        while self._compaction is not None:
+            await asyncio.shield(self._compaction)
 
     async def ping(self) -> None:
         if self._journal is not None:
@@ -114,14 +122,37 @@ class MemoryStore(ContactTables):
     # durability --------------------------------------------------------------------------
     def _write_ahead(self, op: str, kind: str, payload: Any) -> None:
         """Journal one write that passed its checks, before it is applied (no-op without a
-        data file). Compacts first when the journal has grown past its threshold: the
-        records in memory are then exactly what the journal holds."""
+        data file). Starts a background compaction first when the journal has grown past its
+        threshold: the records in memory are then exactly what the journal holds."""
         journal = self._journal
         if journal is None:
             return
         if journal.wants_compaction(self._live_records()):
-            journal.compact(self._all_records())
+            self._start_compaction(journal)
         journal.append(op, kind, payload)
+
+    def _start_compaction(self, journal: Journal) -> None:
+        """Snapshot the live records as they are now (before this write) in a worker thread,
+        so requests and writes go on meanwhile; the records are immutable, so taking the
+        list of them is all that happens here."""
+        mark = journal.begin_compaction()
+        if mark is None:
+            return
+        records = list(self._all_records())
+        self._compaction = asyncio.get_running_loop().create_task(self._compact(journal, mark, records))
+
+    async def _compact(self, journal: Journal, mark: CompactionMark, records: list) -> None:
+        try:
+            try:
+                await asyncio.to_thread(journal.write_snapshot, records, mark)
+            except BaseException as exc:
+                journal.compaction_failed(exc)
+                if not isinstance(exc, Exception):
+                    raise
+                return
+            journal.finish_compaction(mark)
+        finally:
+            self._compaction = None
 
     def _live_records(self) -> int:
         return len(self._customers) + len(self._contacts) + len(self._activities) + len(self._entries)
