@@ -70,13 +70,34 @@ def _serve(settings) -> int:
         flush=True,
     )
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on")
+        uvicorn.run(
+            _quiet_startup_failure(app), host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on"
+        )
     except SystemExit:
         # uvicorn exits when startup fails; say why in one line if the store told us.
         if app.state.startup_error is not None:
             raise ConfigurationError(str(app.state.startup_error)) from None
         raise
     return 0
+
+
+def _quiet_startup_failure(app):
+    """The app, except that a store's startup failure (app.state.startup_error, which _serve
+    reports in one line) is not also logged by uvicorn as the traceback Starlette puts in
+    its `lifespan.startup.failed` message. Bugs at startup keep their traceback."""
+
+    async def asgi(scope, receive, send):
+        if scope["type"] != "lifespan":
+            return await app(scope, receive, send)
+
+        async def send_quietly(message):
+            if message["type"] == "lifespan.startup.failed" and app.state.startup_error is not None:
+                message = {**message, "message": ""}
+            await send(message)
+
+        return await app(scope, receive, send_quietly)
+
+    return asgi
 
 
 def _list_plugins(settings) -> int:

@@ -465,3 +465,4 @@ def test_the_start_command_refuses_an_unreachable_server_in_one_line():
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("customer-context: cannot start: MongoDB at mongodb://127.0.0.1:1 did not answer within 1000 ms")
+    assert "Traceback" not in result.stderr, result.stderr  # not also uvicorn's copy of it
