@@ -60,7 +60,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from service.documents import RECORD_TYPES, from_document, from_json, to_document, to_json
+from service.documents import RECORD_TYPES, from_document, from_json, to_document, to_json, to_json_bytes
 from service.settings import ConfigurationError
 from service.storage import StoreUnavailable
 
@@ -95,9 +95,9 @@ class DataFileError(ConfigurationError):
 
 
 def _encode(obj: dict[str, Any]) -> bytes:
-    # surrogatepass: a lone surrogate that reached a record survives (json.loads of bytes
-    # decodes with surrogatepass too) instead of failing the write.
-    return (to_json(obj) + "\n").encode("utf-8", "surrogatepass")
+    # A lone surrogate that reached a record survives (see to_json_bytes) instead of
+    # failing the write.
+    return to_json_bytes(obj) + b"\n"
 
 
 def _fsync_dir(path: str) -> None:
