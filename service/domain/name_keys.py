@@ -7,6 +7,7 @@ candidate customers for fuzzy matching through an index instead of a scan.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .identity import Identity
@@ -19,12 +20,20 @@ _LETTERS = str.maketrans({"w": "v", "y": "i", "q": "k", "x": "ks", "z": "s"})
 _NON_LETTER = re.compile(r"[^a-z0-9]+")
 _DOUBLE = re.compile(r"(.)\1+")
 _VOWELS = re.compile(r"[aeiou]")
+_WORD_BREAK = re.compile(r"[\s\-.,]+")
 
 
 def name_key(text: str | None) -> str:
     """One word's matching key: folded, transliterated, doubled letters collapsed."""
     if not text:
         return ""
+    return _name_key(text)
+
+
+# Names repeat (a country has a few thousand common first and last names): every customer
+# indexed at start-up and every fuzzy query asks for the same few keys again.
+@functools.lru_cache(maxsize=1 << 16)
+def _name_key(text: str) -> str:
     key = _NON_LETTER.sub("", fold(text))
     for digraph, single in _DIGRAPHS:
         key = key.replace(digraph, single)
@@ -36,7 +45,12 @@ def name_words(text: str | None) -> list[str]:
     """The keys of each word of a name ("Jan Amos", "Nováková-Svobodová", "J.")."""
     if not text:
         return []
-    return [k for k in (name_key(w) for w in re.split(r"[\s\-.,]+", text)) if k]
+    return list(_name_words(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _name_words(text: str) -> tuple[str, ...]:
+    return tuple(k for k in (name_key(w) for w in _WORD_BREAK.split(text)) if k)
 
 
 def skeleton(key: str) -> str:
