@@ -26,7 +26,7 @@ from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
@@ -34,7 +34,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from . import plugins
+from . import live, plugins
 from .authentication import AuthenticationMiddleware, StaffDirectory
 from .events import EventBus
 from .fastpath import FastPath
@@ -45,6 +45,7 @@ from .schema.context import build_context, request_id_of
 from .schema.limits import OperationWatch, error_entry, limit_error, reset_watch, watch_operation
 from .settings import ConfigurationError, Settings
 from .storage import StoreUnavailable
+from .websocket import SubscriptionsView
 
 log = logging.getLogger("customer_context")
 
@@ -420,6 +421,9 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
     strategy = plugins.choose_matching(pm, settings)
     # Staff tokens are read once, before anything listens: a bad file stops startup.
     staff = StaffDirectory.load(settings.tokens_file) if settings.tokens_file else None
+    # Live events (subscriptions): published from domain events, through the plugins' pub/sub.
+    publisher = live.LivePublisher(settings.publish_queue_size)
+    pm.register(publisher, name="live-events")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -435,6 +439,8 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
         runtime = Runtime(settings=settings, store=store, matcher=matcher, events=events, plugin_manager=pm, staff=staff)
         events.runtime = runtime
         try:
+            runtime.pubsub = live.build_pubsub(pm, settings, store)
+            await publisher.start(runtime.pubsub)
             await plugins.call_startup(pm, runtime)
             app.state.runtime = runtime
             log.info("customer context ready: backend=%s matching=%s", backend.name, strategy.name)
@@ -442,6 +448,7 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
         finally:
             app.state.runtime = None
             await plugins.call_each_safely(pm.hook.shutdown, "shutdown", runtime=runtime)
+            await publisher.stop()
             await store.close()
 
     graphql = GraphQLApp(schema, settings)
@@ -450,6 +457,7 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", SubscriptionsView(schema, settings)),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Mount("/gadget", StaticFiles(directory=GADGET_DIR, html=True), name="gadget"),
     ]

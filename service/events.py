@@ -1,12 +1,14 @@
 """Domain events: what happened, after it was stored. Plugins observe them through the
-`domain_event` hook (webhooks, audit trails); later, subscriptions publish them too."""
+`domain_event` hook (webhooks, audit trails); subscriptions show some of them live
+(`service.pubsub.LIVE_EVENTS`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .domain.records import Activity, Contact, Customer, OpenListEntry
+from .domain.association import Outcome
+from .domain.records import Activity, Candidate, Contact, Customer, OpenListEntry
 from .plugins import call_each_safely
 
 if TYPE_CHECKING:
@@ -28,8 +30,16 @@ class CustomerUpdated:
 
 @dataclass(frozen=True, slots=True)
 class ActivityRecorded:
+    """What the agent's screen pop shows: the activity, the `outcome`, the recognised
+    `customer` (ASSOCIATED) or the new open-list `entry` (ADDED_TO_OPEN_LIST), and every
+    candidate the matching strategy found. Emitted once all of them are stored."""
+
     activity: Activity
     actor: str | None
+    outcome: Outcome | None = None
+    customer: Customer | None = None
+    entry: OpenListEntry | None = None
+    candidates: tuple[Candidate, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,16 @@ def matching_strategies(settings):
     """
 
 
+@hookspec(firstresult=True)
+def pubsub(settings, store):
+    """Return a `service.pubsub.PubSub` that carries live events (subscriptions) between the
+    service's processes for this `store`, or None to leave it to another plugin.
+
+    Called once at startup, after the store is open; the first non-None result wins (the
+    memory plugin's in-process one, which serves any single-process backend, is tried last).
+    """
+
+
 # Lifecycle. ------------------------------------------------------------------------------
 
 

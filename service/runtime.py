@@ -33,4 +33,6 @@ class Runtime:
     plugin_manager: Any = None
     #: Staff tokens (service.authentication.StaffDirectory); None in local development mode.
     staff: Any = None
+    #: Live events for subscriptions (service.pubsub.PubSub), from the `pubsub` hook.
+    pubsub: Any = None
     clock: Callable[[], datetime] = field(default=utc_now)

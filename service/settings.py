@@ -70,6 +70,24 @@ class Settings:
     customer_accounts: bool = _setting(
         True, "let customer accounts (contacts' own logins) sign in; --no-customer-accounts refuses them"
     )
+    max_websocket_connections: int = _setting(
+        1000, "most WebSocket connections (subscriptions) one process keeps open; more are closed with 1013 Try Again Later"
+    )
+    max_subscriptions_per_connection: int = _setting(
+        20, "most subscriptions one WebSocket connection may run at once; more are refused with TOO_MANY_SUBSCRIPTIONS"
+    )
+    subscription_queue_size: int = _setting(
+        100, "events a subscriber may fall behind before its subscription ends with SUBSCRIBER_TOO_SLOW"
+    )
+    connection_init_timeout_seconds: float = _setting(
+        10.0, "how long a new WebSocket may take to send connection_init before it is closed (4408)"
+    )
+    publish_queue_size: int = _setting(
+        10000, "live events waiting to be published (a slow pub/sub); past it the oldest are dropped and logged"
+    )
+    mongodb_events_ttl_seconds: int = _setting(
+        3600, "mongo backend: how long published live events stay in the `events` collection (TTL index)"
+    )
 
     def validate(self) -> Settings:
         if not 0 <= self.port <= 65535:
@@ -96,9 +114,18 @@ class Settings:
             ("max_query_tokens", 1),
             ("max_batch_size", 1),
             ("max_body_bytes", 1),
+            ("max_websocket_connections", 0),
+            ("max_subscriptions_per_connection", 1),
+            ("subscription_queue_size", 1),
+            ("publish_queue_size", 1),
+            ("mongodb_events_ttl_seconds", 1),
         ):
             if getattr(self, name) < least:
                 raise ConfigurationError(f"{name.replace('_', ' ')} must be at least {least}, not {getattr(self, name)}")
+        if not (math.isfinite(self.connection_init_timeout_seconds) and self.connection_init_timeout_seconds > 0):
+            raise ConfigurationError(
+                f"connection init timeout seconds must be a positive number of seconds, not {self.connection_init_timeout_seconds}"
+            )
         if not (math.isfinite(self.request_timeout_seconds) and self.request_timeout_seconds > 0):
             raise ConfigurationError(
                 f"request timeout seconds must be a positive number of seconds, not {self.request_timeout_seconds}"

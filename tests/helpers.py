@@ -2,13 +2,41 @@
 
 from __future__ import annotations
 
+import fcntl
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
 from service.app import create_app
 from service.settings import Settings
+
+JS = Path(__file__).resolve().parent / "js"
+
+
+def npm_dependencies() -> None:
+    """Node.js tools in tests/js, ready to run: skips the test without node and npm on the
+    PATH; `npm ci` when tests/js/node_modules is missing or older than the lockfile (a clean
+    clone has none: node_modules is not committed). A lock keeps parallel test workers from
+    installing at once."""
+    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"needs Node.js tools from tests/js: {' and '.join(missing)} not on PATH")
+    installed = JS / "node_modules" / ".package-lock.json"
+    with open(Path(tempfile.gettempdir()) / "customer-context-npm-ci.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if installed.exists() and installed.stat().st_mtime >= (JS / "package-lock.json").stat().st_mtime:
+            return
+        result = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"], cwd=JS, capture_output=True, text=True, timeout=600
+        )
+    assert result.returncode == 0, f"npm ci in tests/js failed:\n{result.stdout}\n{result.stderr}"
+
 
 class GraphQLClient:
     """POSTs GraphQL to /graphql like any frontend does."""

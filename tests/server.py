@@ -50,13 +50,14 @@ class ServerProcess:
 
 
 def start_server(
-    *args: str, env: dict[str, str] | None = None, log: Path | None = None, ready: str = "/healthz"
+    *args: str, env: dict[str, str] | None = None, log: Path | None = None, ready: str = "/healthz", port: int | None = None
 ) -> ServerProcess:
     """The service started with README's command on a free port, once `ready` answers 200.
     Its output goes to `log` (appended; a temporary file when None), never into a pipe that
     nobody reads and that would stall a chatty server. The environment is the test's own
-    without CUSTOMER_CONTEXT_* settings, plus `env`."""
-    port = free_port()
+    without CUSTOMER_CONTEXT_* settings, plus `env`. `port`: the one a server stopped before
+    had, to start it again where its clients reconnect."""
+    port = port or free_port()
     if log is None:
         handle, name = tempfile.mkstemp(prefix="customer-context-server-", suffix=".log")
         os.close(handle)

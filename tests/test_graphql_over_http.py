@@ -18,6 +18,7 @@ from service.hookspecs import hookimpl
 from service.settings import Settings
 from service.storage import StorageBackend
 
+from .helpers import npm_dependencies
 from .server import ROOT
 
 JS = ROOT / "tests" / "js"
@@ -28,24 +29,12 @@ JSON = "application/json"
 # --- the audit against the real server ------------------------------------------------------
 
 
-def _npm_dependencies() -> None:
-    """`npm ci` when tests/js/node_modules is missing or older than the lockfile (a clean
-    clone has none: node_modules is not committed)."""
-    installed = JS / "node_modules" / ".package-lock.json"
-    if installed.exists() and installed.stat().st_mtime >= (JS / "package-lock.json").stat().st_mtime:
-        return
-    result = subprocess.run(
-        ["npm", "ci", "--no-audit", "--no-fund"], cwd=JS, capture_output=True, text=True, timeout=600
-    )
-    assert result.returncode == 0, f"npm ci in tests/js failed:\n{result.stdout}\n{result.stderr}"
-
-
 @pytest.fixture(scope="module")
 def audit(request) -> dict:
     missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"the GraphQL-over-HTTP audit runs graphql-http on Node.js: {' and '.join(missing)} not on PATH")
-    _npm_dependencies()
+    npm_dependencies()
     server = request.getfixturevalue("server")
     result = subprocess.run(
         ["node", "audit.mjs", server + "/graphql"], cwd=JS, capture_output=True, text=True, timeout=300

@@ -3,6 +3,7 @@
 from service.hookspecs import hookimpl
 from service.storage import StorageBackend
 
+from .pubsub import InProcessPubSub
 from .store import MemoryStore
 
 
@@ -17,4 +18,11 @@ def storage_backends():
     ]
 
 
-__all__ = ["MemoryStore", "storage_backends"]
+@hookimpl(trylast=True)
+def pubsub(settings):
+    """Live events in this process: for the memory store, and for any single-process backend
+    whose plugin offers no pub/sub of its own (hence tried last)."""
+    return InProcessPubSub(settings.subscription_queue_size)
+
+
+__all__ = ["InProcessPubSub", "MemoryStore", "pubsub", "storage_backends"]

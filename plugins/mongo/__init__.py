@@ -3,12 +3,14 @@ PyMongo's asyncio client, for running many stateless service processes on one da
 
 Select it with `--backend mongo`; `--mongodb-url`, `--mongodb-database` and
 `--mongodb-timeout-ms` say where and how long to wait. docs/operations.md describes the
-collections, indexes and shard keys.
+collections, indexes and shard keys. Live events (subscriptions) travel between processes
+through a change stream on the `events` collection (pubsub.py), which needs a replica set.
 """
 
 from service.hookspecs import hookimpl
 from service.storage import StorageBackend
 
+from .pubsub import COLLECTION, ChangeStreamPubSub
 from .store import MongoStore
 
 
@@ -23,4 +25,12 @@ def storage_backends():
     ]
 
 
-__all__ = ["MongoStore", "storage_backends"]
+@hookimpl
+def pubsub(settings, store):
+    """Live events through a change stream on the store's own database."""
+    if isinstance(store, MongoStore):
+        return ChangeStreamPubSub(store.database[COLLECTION], settings)
+    return None
+
+
+__all__ = ["ChangeStreamPubSub", "MongoStore", "pubsub", "storage_backends"]

@@ -6,9 +6,17 @@ association shows an agent the wrong person's history, so doubt goes to the open
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 
 from .records import Candidate
+
+class Outcome(enum.Enum):
+    """What recording an activity did with it."""
+
+    ASSOCIATED = "ASSOCIATED"
+    ADDED_TO_OPEN_LIST = "ADDED_TO_OPEN_LIST"
+
 
 #: Defaults of the settings: a candidate this strong (the exact strategy's identifier
 #: matches score 0.95 or 1.0) may be associated automatically ...

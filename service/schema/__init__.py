@@ -1,4 +1,4 @@
-"""The GraphQL schema: queries and mutations over customers, activities and the open list."""
+"""The GraphQL schema: queries, mutations and subscriptions over customers, activities and the open list."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from .limits import GraphQLLimits
 from .masking import MaskInternalErrors, log_internal_errors
 from .mutations import Mutation
 from .queries import Query
+from .subscriptions import Subscription, SubscriptionsNeedWebSocket
 from .types import Activity, Customer, OpenListEntry
 
 
@@ -22,10 +23,11 @@ def build_schema() -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Customer, Activity, OpenListEntry],
         # GraphQLLimits after MaskInternalErrors: its errors are rewritten first, then masked
         # (and given the request id) like every other.
-        extensions=[MaskInternalErrors, GraphQLLimits],
+        extensions=[MaskInternalErrors, GraphQLLimits, SubscriptionsNeedWebSocket],
     )
 
 

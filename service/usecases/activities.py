@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, replace
 
 from ..domain.activity_input import ActivityDraft, check_activity, prefill_from
 from ..domain.access import agent_for, require_staff
-from ..domain.association import automatic_choice
+from ..domain.association import Outcome, automatic_choice
 from ..domain.identity import Identity
 from ..domain.ids import new_id
 from ..domain.records import Activity, Candidate, Customer, OpenListEntry
@@ -17,11 +16,6 @@ from .open_list import new_entry
 
 #: How many candidates an open-list entry keeps for the agent to pick from.
 CANDIDATE_LIMIT = 5
-
-
-class Outcome(enum.Enum):
-    ASSOCIATED = "ASSOCIATED"
-    ADDED_TO_OPEN_LIST = "ADDED_TO_OPEN_LIST"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +60,16 @@ async def record_activity(rt: Runtime, actor: Actor, draft: ActivityDraft) -> Re
         open_list_entry_id=None if customer else new_id(),
     )
     await rt.store.insert_activity(activity)
-    await rt.events.emit(ActivityRecorded(activity, actor.id))
-    if customer is not None:
+    entry = None
+    if customer is None:
+        entry = new_entry(rt, actor, activity, prefill_from(fields.sender), candidates)
+        await rt.store.insert_open_list_entry(entry)
+    # Everything the screen pop shows is stored before the first event names it.
+    outcome = Outcome.ASSOCIATED if customer is not None else Outcome.ADDED_TO_OPEN_LIST
+    recorded = RecordedActivity(outcome, activity, customer, entry, tuple(candidates))
+    await rt.events.emit(ActivityRecorded(activity, actor.id, outcome, customer, entry, recorded.candidates))
+    if entry is None:
         await rt.events.emit(ActivityAssociated(activity, None, actor.id))
-        return RecordedActivity(Outcome.ASSOCIATED, activity, customer, None, tuple(candidates))
-
-    entry = new_entry(rt, actor, activity, prefill_from(fields.sender), candidates)
-    await rt.store.insert_open_list_entry(entry)
-    await rt.events.emit(OpenListEntryAdded(entry, actor.id))
-    return RecordedActivity(Outcome.ADDED_TO_OPEN_LIST, activity, None, entry, tuple(candidates))
+    else:
+        await rt.events.emit(OpenListEntryAdded(entry, actor.id))
+    return recorded

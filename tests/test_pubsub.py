@@ -1,0 +1,617 @@
+"""The publish/subscribe port without a server: bounded subscriber queues, subscribers that
+go away, the publisher that never holds up a mutation, the `pubsub` hook, and both
+implementations (in-process; MongoDB change streams through a stand-in, and through a real
+replica set when CUSTOMER_CONTEXT_TEST_MONGODB_URL names one)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from mongomock_motor import AsyncMongoMockClient
+from pymongo.errors import AutoReconnect, OperationFailure
+
+from plugins.memory import InProcessPubSub
+from plugins.mongo import ChangeStreamPubSub, MongoStore
+from plugins.mongo.pubsub import COLLECTION
+from service.documents import from_json, to_json
+from service.domain.association import Outcome
+from service.domain.records import (
+    Activity,
+    Candidate,
+    Channel,
+    Customer,
+    Direction,
+    EntryStatus,
+    MatchReason,
+    OpenListEntry,
+    Prefill,
+    Sender,
+)
+from service.events import ActivityRecorded, CustomerCreated, OpenListEntryAdded, OpenListEntryResolved
+from service.hookspecs import hookimpl
+from service.live import LivePublisher, build_pubsub
+from service.plugins import plugin_manager
+from service.pubsub import Fanout, PubSub, PubSubUnavailable, SubscriberTooSlow, from_message, to_message
+from service.settings import ConfigurationError, Settings
+
+from .helpers import make_client, record
+
+#: The module (the package's `pubsub` is the hook function of the same name).
+MONGO_PUBSUB = importlib.import_module("plugins.mongo.pubsub")
+T0 = datetime(2026, 11, 25, 8, 0, 0, 123456, tzinfo=UTC)
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def activity(n: int = 1, agent: str | None = "agent-1") -> Activity:
+    return Activity(
+        id=f"a{n}",
+        version=1,
+        created_at=T0,
+        updated_at=T0,
+        created_by="admin",
+        channel=Channel.CALL,
+        direction=Direction.INBOUND,
+        sender=Sender(name="Eva Svobodová", phone="601 123 456", phone_e164="+420601123456"),
+        occurred_at=T0,
+        agent_id=agent,
+        open_list_entry_id=f"e{n}",
+    )
+
+
+def entry(n: int = 1, agent: str | None = "agent-1", status: EntryStatus = EntryStatus.OPEN) -> OpenListEntry:
+    return OpenListEntry(
+        id=f"e{n}",
+        version=1,
+        created_at=T0,
+        updated_at=T0,
+        created_by="admin",
+        activity_id=f"a{n}",
+        agent_id=agent,
+        prefill=Prefill(first_name="Eva", last_name="Svobodová", phone="601 123 456"),
+        candidates=(Candidate("c1", 0.5, (MatchReason("name", "FUZZY", 0.5),)),),
+        status=status,
+    )
+
+
+def recorded(n: int = 1, agent: str | None = "agent-1") -> ActivityRecorded:
+    return ActivityRecorded(
+        activity(n, agent),
+        "admin",
+        Outcome.ADDED_TO_OPEN_LIST,
+        None,
+        entry(n, agent),
+        (Candidate("c1", 0.5, (MatchReason("name", "FUZZY", 0.5),)),),
+    )
+
+
+async def take(subscription, n: int) -> list:
+    return [await asyncio.wait_for(subscription.__anext__(), 5) for _ in range(n)]
+
+
+# --- Fanout and Subscription: the bounded queues -------------------------------------------
+
+
+def test_every_subscriber_gets_every_event_in_order():
+    async def main():
+        fanout = Fanout(10)
+        a, b = fanout.subscribe(), fanout.subscribe()
+        for n in range(3):
+            fanout.deliver(n)
+        assert await take(a, 3) == [0, 1, 2] and await take(b, 3) == [0, 1, 2]
+
+    run(main())
+
+
+def test_a_subscriber_that_falls_behind_is_ended_and_the_others_are_not_held_up():
+    async def main():
+        fanout = Fanout(3)
+        slow, fast = fanout.subscribe(), fanout.subscribe()
+        got = []
+        for n in range(10):
+            fanout.deliver(n)  # never waits, whoever reads or not
+            got.append(await fast.__anext__())
+        assert got == list(range(10))
+        # The slow one had 3 queued when the 4th came: ended at once, its queue dropped.
+        assert slow.pending == 0 and len(fanout) == 1
+        with pytest.raises(SubscriberTooSlow) as raised:
+            await slow.__anext__()
+        assert raised.value.limit == 3
+        with pytest.raises(StopAsyncIteration):
+            await slow.__anext__()
+
+    run(main())
+
+
+def test_memory_stays_bounded_however_many_events_a_stalled_subscriber_misses():
+    async def main():
+        fanout = Fanout(5)
+        stalled = fanout.subscribe()
+        for n in range(10_000):
+            fanout.deliver(n)
+            assert stalled.pending <= 5
+
+    run(main())
+
+
+def test_a_subscriber_that_goes_away_is_forgotten():
+    async def main():
+        fanout = Fanout(3)
+        gone, staying = fanout.subscribe(), fanout.subscribe()
+        async with gone:
+            fanout.deliver(1)
+        assert len(fanout) == 1
+        for n in range(10):  # nothing queues up for the one that left
+            fanout.deliver(n)
+            assert gone.pending == 0
+            await staying.__anext__()
+        with pytest.raises(StopAsyncIteration):
+            await gone.__anext__()
+
+    run(main())
+
+
+def test_a_waiting_subscriber_that_is_cancelled_leaves_no_trace():
+    async def main():
+        fanout = Fanout(3)
+        subscription = fanout.subscribe()
+
+        async def consume():
+            async with subscription:
+                async for _ in subscription:
+                    pass
+
+        task = asyncio.create_task(consume())
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert len(fanout) == 0
+
+    run(main())
+
+
+def test_only_accepted_events_are_queued_and_count_towards_the_bound():
+    async def main():
+        fanout = Fanout(2)
+        evens = fanout.subscribe(lambda n: n % 2 == 0)
+        for n in range(5):
+            fanout.deliver(n)  # 0, 2, 4 accepted: more than 2, so...
+        with pytest.raises(SubscriberTooSlow):
+            await take(evens, 3)
+        odd_only = fanout.subscribe(lambda n: n % 2 == 1)
+        for n in range(4):
+            fanout.deliver(n)
+        assert await take(odd_only, 2) == [1, 3]
+
+    run(main())
+
+
+def test_a_failing_filter_ends_only_its_own_subscriber():
+    async def main():
+        fanout = Fanout(3)
+        broken = fanout.subscribe(lambda event: 1 / 0)
+        fine = fanout.subscribe()
+        fanout.deliver("x")
+        assert await take(fine, 1) == ["x"]
+        with pytest.raises(SubscriberTooSlow):
+            await broken.__anext__()
+
+    run(main())
+
+
+def test_closing_a_mapped_stream_unsubscribes_even_before_the_first_event():
+    async def main():
+        fanout = Fanout(3)
+        mapped = fanout.subscribe().map(str).map(len)
+        assert len(fanout) == 1
+        await mapped.aclose()  # what graphql-core does when a client completes early
+        assert len(fanout) == 0
+
+    run(main())
+
+
+def test_closing_the_fanout_ends_every_subscription():
+    async def main():
+        fanout = Fanout(3)
+        a = fanout.subscribe()
+        fanout.deliver(1)
+        fanout.close()
+        assert await take(a, 1) == [1]
+        with pytest.raises(StopAsyncIteration):
+            await a.__anext__()
+        late = fanout.subscribe()
+        with pytest.raises(StopAsyncIteration):
+            await late.__anext__()
+
+    run(main())
+
+
+# --- the messages that cross processes ------------------------------------------------------
+
+
+def test_live_events_survive_the_trip_as_a_json_document():
+    for event in (
+        recorded(),
+        OpenListEntryAdded(entry(), "agent-1"),
+        OpenListEntryResolved(entry(status=EntryStatus.CREATED), "agent-1"),
+    ):
+        assert from_message(from_json(to_json(to_message(event)))) == event
+    customer = Customer(id="c1", version=1, created_at=T0, updated_at=T0, created_by="admin", first_name="Eva")
+    associated = ActivityRecorded(activity(), "admin", Outcome.ASSOCIATED, customer, None, ())
+    assert from_message(from_json(to_json(to_message(associated)))) == associated
+
+
+def test_only_live_events_are_messages():
+    customer = Customer(id="c1", version=1, created_at=T0, updated_at=T0, created_by="admin", first_name="Eva")
+    with pytest.raises(TypeError):
+        to_message(CustomerCreated(customer, "admin"))
+    with pytest.raises(ValueError):
+        from_message({"type": "CustomerCreated", "event": {}})
+
+
+# --- the publisher: a mutation only ever appends to a bounded queue --------------------------
+
+
+class StuckPubSub(InProcessPubSub):
+    """A pub/sub whose publish never returns (a network that hangs)."""
+
+    def __init__(self) -> None:
+        super().__init__(10)
+        self.started = asyncio.Event()
+
+    async def publish(self, event) -> None:
+        self.started.set()
+        await asyncio.Event().wait()
+
+
+class FailingPubSub(InProcessPubSub):
+    def __init__(self) -> None:
+        super().__init__(10)
+        self.attempts = 0
+
+    async def publish(self, event) -> None:
+        self.attempts += 1
+        if self.attempts == 1:
+            raise RuntimeError("the network is down")
+        await super().publish(event)
+
+
+def test_a_stuck_pub_sub_holds_up_no_domain_event_and_its_queue_is_bounded(monkeypatch):
+    monkeypatch.setattr("service.live.FLUSH_SECONDS", 0.1)
+
+    async def main():
+        publisher = LivePublisher(queue_size=3)
+        pubsub = StuckPubSub()
+        await publisher.start(pubsub)
+        publisher.domain_event(recorded(0))
+        await asyncio.wait_for(pubsub.started.wait(), 5)
+        for n in range(1, 11):
+            assert publisher.domain_event(recorded(n)) is None  # returns at once, every time
+        assert publisher.dropped == 7 and [e.activity.id for e in publisher._outbox] == ["a8", "a9", "a10"]
+        await asyncio.wait_for(publisher.stop(), 10)  # gives up on the stuck one
+
+    run(main())
+
+
+def test_a_failed_publish_is_logged_and_the_next_event_goes_out(caplog):
+    async def main():
+        publisher = LivePublisher(queue_size=10)
+        pubsub = FailingPubSub()
+        subscription = await pubsub.subscribe()
+        await publisher.start(pubsub)
+        publisher.domain_event(recorded(1))
+        publisher.domain_event(recorded(2))
+        (event,) = await take(subscription, 1)
+        assert event.activity.id == "a2"
+        await publisher.stop()
+        with pytest.raises(StopAsyncIteration):  # stop() closed the pub/sub
+            await subscription.__anext__()
+
+    run(main())
+    assert "publishing a live event (ActivityRecorded) failed" in caplog.text
+
+
+def test_only_live_events_are_published():
+    async def main():
+        publisher = LivePublisher(queue_size=10)
+        pubsub = InProcessPubSub(10)
+        subscription = await pubsub.subscribe()
+        await publisher.start(pubsub)
+        customer = Customer(id="c1", version=1, created_at=T0, updated_at=T0, created_by="admin", first_name="Eva")
+        publisher.domain_event(CustomerCreated(customer, "admin"))
+        publisher.domain_event(OpenListEntryAdded(entry(), "admin"))
+        (event,) = await take(subscription, 1)
+        assert isinstance(event, OpenListEntryAdded)
+        await publisher.stop()
+
+    run(main())
+
+
+# --- the hook -------------------------------------------------------------------------------
+
+
+class RecordingPubSub(InProcessPubSub):
+    def __init__(self) -> None:
+        super().__init__(10)
+        self.published: list = []
+        self.closed = False
+
+    async def publish(self, event) -> None:
+        self.published.append(event)
+        await super().publish(event)
+
+    async def close(self) -> None:
+        self.closed = True
+        await super().close()
+
+
+class PartnerPubSub:
+    """A throwaway plugin offering its own pub/sub for every store."""
+
+    def __init__(self) -> None:
+        self.made: list[RecordingPubSub] = []
+
+    @hookimpl
+    def pubsub(self, settings, store):
+        self.made.append(RecordingPubSub())
+        return self.made[-1]
+
+
+def test_the_pubsub_hook_supplies_the_pub_sub_events_go_through():
+    plugin = PartnerPubSub()
+    for gql in make_client(plugins=[plugin]):
+        result = record(gql, name="Eva Svobodová")
+        (pubsub,) = plugin.made
+        assert gql.http.app.state.runtime.pubsub is pubsub
+    kinds = [type(e).__name__ for e in pubsub.published]
+    assert kinds == ["ActivityRecorded", "OpenListEntryAdded"]
+    screen_pop = pubsub.published[0]
+    assert screen_pop.outcome is Outcome.ADDED_TO_OPEN_LIST and result["outcome"] == "ADDED_TO_OPEN_LIST"
+    assert screen_pop.entry is not None and screen_pop.entry.prefill.first_name == "Eva"
+    assert pubsub.closed  # closed at shutdown
+
+
+def test_the_memory_plugin_serves_any_store_no_other_plugin_claims():
+    pm = plugin_manager()
+    assert isinstance(build_pubsub(pm, Settings(), object()), InProcessPubSub)
+    assert isinstance(build_pubsub(pm, Settings(), MongoStore(client=AsyncMongoMockClient())), ChangeStreamPubSub)
+
+
+def test_no_pub_sub_or_a_wrong_one_stops_startup():
+    pm = plugin_manager(entry_points=False)
+    with pytest.raises(ConfigurationError, match="no plugin provides live events"):
+        build_pubsub(pm, Settings(), object())
+
+    class Wrong:
+        @hookimpl
+        def pubsub(self):
+            return "not a pub/sub"
+
+    pm.register(Wrong())
+    with pytest.raises(ConfigurationError, match="does not implement service.pubsub.PubSub"):
+        build_pubsub(pm, Settings(), object())
+
+
+def test_both_built_in_pub_subs_implement_the_protocol():
+    assert isinstance(InProcessPubSub(), PubSub)
+    assert isinstance(ChangeStreamPubSub(AsyncMongoMockClient()["db"][COLLECTION]), PubSub)
+
+
+# --- MongoDB change streams, through a stand-in ----------------------------------------------
+
+
+class FakeChangeStream:
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.closed = False
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        item = await self.queue.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+class FakeEvents:
+    """The `events` collection as far as ChangeStreamPubSub uses it, shared by several
+    "processes": inserts land in a mongomock collection and in every open change stream,
+    each change with a resume token; `watch(resume_after=...)` replays what came after."""
+
+    def __init__(self, collection, *, standalone: bool = False) -> None:
+        self.collection = collection
+        self.standalone = standalone
+        self.changes: list[dict] = []
+        self.streams: list[FakeChangeStream] = []
+        self.refuse_resume = False
+        self.watches: list = []
+
+    async def insert_one(self, document: dict) -> None:
+        await self.collection.insert_one(document)
+        change = {"_id": {"_data": len(self.changes)}, "operationType": "insert", "fullDocument": dict(document)}
+        self.changes.append(change)
+        for stream in self.streams:
+            if not stream.closed:
+                stream.queue.put_nowait(change)
+
+    async def create_index(self, *args, **kwargs):
+        return await self.collection.create_index(*args, **kwargs)
+
+    async def watch(self, pipeline, resume_after=None):
+        self.watches.append(resume_after)
+        if self.standalone:
+            raise OperationFailure("The $changeStream stage is only supported on replica sets", code=40573)
+        if resume_after is not None and self.refuse_resume:
+            raise OperationFailure("resume point no longer in the oplog", code=286)
+        stream = FakeChangeStream()
+        if resume_after is not None:
+            for change in self.changes[resume_after["_data"] + 1 :]:
+                stream.queue.put_nowait(change)
+        self.streams.append(stream)
+        return stream
+
+
+def mongo_pair(**settings):
+    collection = AsyncMongoMockClient()["cc"][COLLECTION]
+    events = FakeEvents(collection)
+    s = Settings(subscription_queue_size=settings.pop("queue", 100), **settings)
+    return events, ChangeStreamPubSub(events, s), ChangeStreamPubSub(events, s)
+
+
+def test_an_event_published_by_one_process_reaches_the_subscribers_of_another():
+    async def main():
+        events, process_a, process_b = mongo_pair()
+        here = await process_a.subscribe()
+        there = await process_b.subscribe(lambda e: e.activity.agent_id == "agent-1")
+        await process_a.publish(recorded(1, "agent-2"))
+        await process_a.publish(recorded(2, "agent-1"))
+        assert [e.activity.id for e in await take(here, 2)] == ["a1", "a2"]
+        (event,) = await take(there, 1)
+        assert event == recorded(2, "agent-1")  # exactly as published
+        stored = await events.collection.find_one({})
+        assert stored["type"] == "ActivityRecorded" and isinstance(stored["at"], datetime)
+        indexes = await events.collection.index_information()
+        assert indexes["expire_events"]["expireAfterSeconds"] == 3600
+        await process_a.close()
+        await process_b.close()
+
+    run(main())
+
+
+def test_one_change_stream_per_process_however_many_subscribers():
+    async def main():
+        events, process, _ = mongo_pair()
+        for _ in range(5):
+            await process.subscribe()
+        assert len(events.watches) == 1
+        await process.close()
+
+    run(main())
+
+
+def test_a_standalone_server_refuses_subscriptions_with_a_reason():
+    async def main():
+        events = FakeEvents(AsyncMongoMockClient()["cc"][COLLECTION], standalone=True)
+        pubsub = ChangeStreamPubSub(events)
+        with pytest.raises(PubSubUnavailable, match="need a replica set or a sharded cluster"):
+            await pubsub.subscribe()
+        await pubsub.publish(recorded())  # publishing still works: other processes may watch
+
+    run(main())
+
+
+def test_a_client_without_change_streams_refuses_subscriptions_with_a_reason():
+    async def main():
+        pubsub = ChangeStreamPubSub(AsyncMongoMockClient()["cc"][COLLECTION])  # mongomock: no watch()
+        with pytest.raises(PubSubUnavailable, match="change streams"):
+            await pubsub.subscribe()
+
+    run(main())
+
+
+def test_a_broken_change_stream_resumes_where_it_left_off(monkeypatch):
+    monkeypatch.setattr(MONGO_PUBSUB, "RETRY_WAITS", (0.0,))
+
+    async def main():
+        events, process_a, process_b = mongo_pair()
+        subscription = await process_b.subscribe()
+        await process_a.publish(recorded(1))
+        assert [e.activity.id for e in await take(subscription, 1)] == ["a1"]
+        events.streams[0].queue.put_nowait(AutoReconnect("primary stepped down"))
+        events.streams[0].closed = True  # what it would have delivered is lost with it...
+        await process_a.publish(recorded(2))
+        await process_a.publish(recorded(3))
+        # ... and comes back through the resumed stream.
+        assert [e.activity.id for e in await take(subscription, 2)] == ["a2", "a3"]
+        assert events.watches == [None, {"_data": 0}]
+        await process_a.close()
+        await process_b.close()
+
+    run(main())
+
+
+def test_subscribers_are_told_when_events_may_have_been_missed(monkeypatch):
+    monkeypatch.setattr(MONGO_PUBSUB, "RETRY_WAITS", (0.0,))
+
+    async def main():
+        events, process_a, process_b = mongo_pair()
+        subscription = await process_b.subscribe()
+        await process_a.publish(recorded(1))
+        await take(subscription, 1)
+        events.refuse_resume = True
+        events.streams[0].queue.put_nowait(AutoReconnect("gone for too long"))
+        with pytest.raises(PubSubUnavailable, match="subscribe again"):
+            await take(subscription, 1)
+        # The process watches again, from now on.
+        again = await process_b.subscribe()
+        await process_a.publish(recorded(2))
+        assert [e.activity.id for e in await take(again, 1)] == ["a2"]
+        await process_a.close()
+        await process_b.close()
+
+    run(main())
+
+
+def test_a_document_the_service_cannot_read_is_skipped(caplog):
+    async def main():
+        events, process_a, process_b = mongo_pair()
+        subscription = await process_b.subscribe()
+        await events.insert_one({"type": "FromTheFuture", "body": '{"type": "FromTheFuture", "event": {}}'})
+        await process_a.publish(recorded(1))
+        assert [e.activity.id for e in await take(subscription, 1)] == ["a1"]
+        await process_a.close()
+        await process_b.close()
+
+    run(main())
+    assert "skipped an event the service cannot read (type 'FromTheFuture')" in caplog.text
+
+
+# --- MongoDB change streams, for real ---------------------------------------------------------
+
+REAL_URL = os.environ.get("CUSTOMER_CONTEXT_TEST_MONGODB_URL", "")
+
+
+@pytest.mark.skipif(
+    not REAL_URL,
+    reason="needs a MongoDB replica set: set CUSTOMER_CONTEXT_TEST_MONGODB_URL to run against a real server",
+)
+def test_change_streams_carry_events_between_processes_on_a_real_server():
+    async def main():
+        from pymongo import AsyncMongoClient
+
+        name = f"cc_test_{uuid.uuid4().hex[:12]}"
+        clients = [AsyncMongoClient(REAL_URL, serverSelectionTimeoutMS=5000) for _ in range(2)]
+        try:
+            settings = Settings(subscription_queue_size=10, mongodb_events_ttl_seconds=60)
+            process_a, process_b = (ChangeStreamPubSub(c[name][COLLECTION], settings) for c in clients)
+            try:
+                subscription = await process_b.subscribe(lambda e: e.activity.agent_id == "agent-1")
+            except PubSubUnavailable as exc:
+                pytest.skip(f"CUSTOMER_CONTEXT_TEST_MONGODB_URL is not a replica set: {exc}")
+            await process_a.publish(recorded(1, "agent-2"))
+            await process_a.publish(recorded(2, "agent-1"))
+            (event,) = await take(subscription, 1)
+            assert event == recorded(2, "agent-1")
+            indexes = await clients[0][name][COLLECTION].index_information()
+            assert indexes["expire_events"]["expireAfterSeconds"] == 60
+            await process_a.close()
+            await process_b.close()
+        finally:
+            await clients[0].drop_database(name)
+            for client in clients:
+                await client.close()
+
+    run(main())
