@@ -135,6 +135,15 @@ def test_every_word_the_screens_use_is_in_the_catalogue():
     assert used - english == set()
 
 
+def test_the_docs_show_the_screenshots_the_browser_tests_take():
+    page = (ROOT / "docs" / "gadget.md").read_text(encoding="utf-8")
+    shown = set(re.findall(r"\(images/(gadget-[\w-]+\.png)\)", page))
+    committed = {p.name for p in (ROOT / "docs" / "images").glob("gadget-*.png")}
+    assert shown and shown == committed, f"shown but not committed: {shown - committed}; committed, not shown: {committed - shown}"
+    taken = set(re.findall(r"shot\('([\w-]+)'\)", (BROWSER_TESTS / "gadget.mjs").read_text(encoding="utf-8")))
+    assert {name[len("gadget-") : -len(".png")] for name in committed} <= taken, "a docs picture no scenario takes"
+
+
 # --- in a real browser ----------------------------------------------------------------------------
 
 TOKENS = {

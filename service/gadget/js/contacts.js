@@ -300,7 +300,7 @@ function contactRow(contact, ctx, reload) {
           'aria-describedby': warningId,
           onchange: toggleReminder,
         }),
-        h('label', { for: reminderId }, t('reminderContact')),
+        h('label', { for: reminderId }, t('reminderContact'), h('span', { class: 'visually-hidden' }, `: ${contact.displayName}`)),
       ),
       canWrite
         ? h(

@@ -4,7 +4,7 @@
 
 import { graphql } from './api.js';
 import { openContactForm } from './contacts.js';
-import { checkbox, h, newId } from './dom.js';
+import { checkbox, h, newId, searchIcon } from './dom.js';
 import { t } from './i18n.js';
 import * as ops from './operations.js';
 
@@ -54,7 +54,7 @@ export function render(main, ctx) {
         if (!advanced.hidden) boxes[0].input.focus();
       },
     },
-    h('span', { 'aria-hidden': 'true' }, '🔍 '),
+    searchIcon(),
     t('advancedFilter'),
   );
   const table = h('table', { class: 'directory', id: 'directory' });

@@ -21,7 +21,7 @@ export function h(tag, attrs = {}, ...children) {
 
 function append(el, children) {
   for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
+    if (child === null || child === undefined || child === false || child === '') continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
 }
@@ -212,6 +212,25 @@ export function showAlert(message) {
 
 export function clearAlert() {
   document.getElementById('alert').hidden = true;
+}
+
+/** A decorative magnifying glass (the seed's advanced-filter symbol), as SVG so that it
+ *  needs no icon font. */
+export function searchIcon() {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 20 20');
+  svg.setAttribute('width', '16');
+  svg.setAttribute('height', '16');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  svg.setAttribute('class', 'icon');
+  const circle = document.createElementNS(ns, 'circle');
+  for (const [k, v] of Object.entries({ cx: 8, cy: 8, r: 5.5, fill: 'none', stroke: 'currentColor', 'stroke-width': 2 })) circle.setAttribute(k, v);
+  const handle = document.createElementNS(ns, 'path');
+  for (const [k, v] of Object.entries({ d: 'M12.5 12.5 18 18', stroke: 'currentColor', 'stroke-width': 2.5, 'stroke-linecap': 'round' })) handle.setAttribute(k, v);
+  svg.append(circle, handle);
+  return svg;
 }
 
 export function formatTime(iso) {

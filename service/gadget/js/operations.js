@@ -54,20 +54,6 @@ subscription GadgetActivityRecorded($agentId: ID) {
   }
 }`;
 
-export const OPEN_LIST_ENTRY = gql`
-query GadgetOpenListEntry($id: ID!) {
-  openListEntry(id: $id) {
-    id
-    status
-    agentId
-    displayName
-    createdAt
-    prefill { firstName lastName email phone }
-    candidates { score reasons { field method } customer { id displayName } }
-    activity { id channel subject occurredAt sender { name email phone } }
-    customer { id displayName }
-  }
-}`;
 
 
 export const CREATE_FROM_OPEN_LIST = gql`
