@@ -8,9 +8,12 @@
 // exits 1 (with a screenshot of the page as it was). Screenshots go to `artifacts`.
 
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const config = JSON.parse(process.argv[2]);
 const { base, scenario, artifacts, tokens = {} } = config;
@@ -92,10 +95,23 @@ async function open({ locale = 'en-GB', width = 1280, height = 900 } = {}) {
   return page;
 }
 
-async function shot(name) {
+/** Saves a screenshot of the screen as it is, after axe-core found no WCAG 2.1 A or AA
+ *  violation on it. */
+async function shot(name, { audit = true } = {}) {
   const file = path.join(artifacts, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   screenshots.push(file);
+  if (audit) await accessible(name);
+}
+
+async function accessible(what) {
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+  });
+  assert.deepEqual(violations, [], `${what}: axe-core finds WCAG violations: ${JSON.stringify(violations, null, 1)}`);
+  check(`${what}: no WCAG 2.1 A/AA violation (axe-core)`);
 }
 
 async function signIn(token) {
@@ -313,18 +329,32 @@ const scenarios = {
     await petr.waitFor();
     check('Add main contact saves a MAIN contact');
 
-    // An additional contact without an email: the form warns before saving, the row after.
-    await additional.locator('[data-action="add-additional"]').click();
+    // An additional contact without an email, with the keyboard only: the form warns
+    // before saving, the row after.
+    await additional.locator('[data-action="add-additional"]').focus();
+    await page.keyboard.press('Enter');
     form = dialog();
-    await form.getByLabel('First name').fill('Karel');
-    await form.getByLabel('Last name').fill('Čapek');
-    await form.getByLabel('Phone').fill('+420 602 444 555');
+    await form.waitFor();
+    const focusedName = () => page.evaluate(() => document.activeElement.name);
+    assert.equal(await focusedName(), 'salutation', 'the dialog should put the focus on its first field');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    assert.equal(await focusedName(), 'firstName');
+    await page.keyboard.type('Karel');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Čapek');
+    await page.keyboard.press('Tab'); // the email stays empty
+    await page.keyboard.press('Tab');
+    assert.equal(await focusedName(), 'phone');
+    await page.keyboard.type('+420 602 444 555');
     assert.match(await form.locator('#no-email-warning').textContent(), /nobody can communicate/);
     await shot('10-contact-form-no-email');
-    await form.locator('[data-action="save"]').click();
+    await page.keyboard.press('Enter');
     await form.waitFor({ state: 'detached' });
     const karel = additional.locator('.contact', { hasText: 'Karel Čapek' });
     await karel.locator('[data-warning="MISSING_EMAIL"]').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.action), 'add-additional', 'focus should return to the button');
+    check('keyboard only: add a contact (focus into the dialog, Tab, Enter saves, focus returns)');
     check('a contact without an email is saved with a visible MISSING_EMAIL warning');
 
     // Switch Martin to MAIN; set his reminder flag.
@@ -465,6 +495,9 @@ const scenarios = {
     await shot('21-narrow-customer-form');
     await page.keyboard.press('Escape'); // Close asks
     await page.locator('dialog.confirm[open] [data-action="keep"]').click();
+    await page.locator('dialog[open]').waitFor({ state: 'detached' });
+    assert.ok(await page.evaluate(() => Boolean(document.activeElement.dataset.entryId)), 'focus did not return to the entry');
+    check('Escape on the form asks; keeping the entry closes the form and focus returns to the entry');
     await page.goto(`${base}/gadget/#/customer/${encodeURIComponent(customer.id)}?tab=contacts`);
     await page.locator('[data-group="MAIN"] .contact').first().waitFor();
     await noHorizontalScroll('contacts tab');
@@ -536,7 +569,7 @@ try {
   exitCode = 1;
   if (page && !page.isClosed()) {
     try {
-      await shot(`FAILED-${scenario}`);
+      await shot(`FAILED-${scenario}`, { audit: false });
     } catch {
       /* the page is gone */
     }

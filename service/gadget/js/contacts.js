@@ -4,7 +4,7 @@
 // account (a login that sees the customer's information its permissions allow).
 
 import { RequestError, graphql } from './api.js';
-import { announce, ask, checkbox, field, formErrorBox, h, newId, openDialog, showPayloadErrors } from './dom.js';
+import { announce, ask, aside, checkbox, field, formErrorBox, h, newId, openDialog, showPayloadErrors } from './dom.js';
 import { t } from './i18n.js';
 import * as ops from './operations.js';
 
@@ -309,12 +309,12 @@ function contactRow(contact, ctx, reload) {
               type: 'button',
               class: 'btn',
               dataset: { action: 'edit' },
-              'aria-label': t('editNamed', { name: contact.displayName }),
               onclick: async () => {
                 if (await openContactForm({ contact })) await reload();
               },
             },
             t('edit'),
+            aside(`: ${contact.displayName}`),
           )
         : null,
       canWrite
@@ -324,10 +324,10 @@ function contactRow(contact, ctx, reload) {
               type: 'button',
               class: 'btn',
               dataset: { action: 'move' },
-              'aria-label': t(otherRole === 'MAIN' ? 'makeMainNamed' : 'makeAdditionalNamed', { name: contact.displayName }),
               onclick: moveRole,
             },
             t(otherRole === 'MAIN' ? 'makeMain' : 'makeAdditional'),
+            aside(`: ${contact.displayName}`),
           )
         : null,
       isAdmin && !contact.account
@@ -337,12 +337,12 @@ function contactRow(contact, ctx, reload) {
               type: 'button',
               class: 'btn',
               dataset: { action: 'account' },
-              'aria-label': t('createAccountNamed', { name: contact.displayName }),
               onclick: async () => {
                 if (await openAccountForm(contact)) await reload();
               },
             },
             t('createCustomerAccount'),
+            aside(`: ${contact.displayName}`),
           )
         : null,
       canWrite
@@ -352,10 +352,10 @@ function contactRow(contact, ctx, reload) {
               type: 'button',
               class: 'btn link',
               dataset: { action: 'remove' },
-              'aria-label': t('removeNamed', { name: contact.displayName }),
               onclick: remove,
             },
             t('remove'),
+            aside(`: ${contact.displayName}`),
           )
         : null,
     ),

@@ -5,7 +5,7 @@
 
 import { RequestError } from './api.js';
 import { t } from './i18n.js';
-import { field, formErrorBox, h, openDialog, showPayloadErrors } from './dom.js';
+import { aside, field, formErrorBox, h, openDialog, showPayloadErrors } from './dom.js';
 
 /** CustomerInput from the form: empty fields are left out (nothing to save). */
 function toInput(f) {
@@ -40,10 +40,10 @@ function candidateList(candidates, onPick) {
               type: 'button',
               class: 'btn',
               dataset: { pick: c.customer.id },
-              'aria-label': t('pickCustomerNamed', { name: c.customer.displayName }),
               onclick: () => onPick(c.customer),
             },
             t('pickCustomer'),
+            aside(`: ${c.customer.displayName}`),
           ),
         ),
       ),

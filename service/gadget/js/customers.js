@@ -4,7 +4,7 @@
 import { graphql } from './api.js';
 import { renderContactsTab } from './contacts.js';
 import { openCustomerForm } from './customer-form.js';
-import { formatTime, h, newId } from './dom.js';
+import { aside, formatTime, h, newId } from './dom.js';
 import { t } from './i18n.js';
 import * as ops from './operations.js';
 
@@ -82,10 +82,10 @@ export function renderPane(main, ctx) {
                     type: 'button',
                     class: 'btn primary',
                     dataset: { action: 'create' },
-                    'aria-label': t('createFor', { name: senderLine(activity.sender), channel: channelLabel(activity.channel) }),
                     onclick: () => createFor(activity),
                   },
                   t('create'),
+                  aside(`: ${channelLabel(activity.channel)}, ${senderLine(activity.sender)}`),
                 ),
               ),
             )

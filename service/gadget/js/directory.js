@@ -4,7 +4,7 @@
 
 import { graphql } from './api.js';
 import { openContactForm } from './contacts.js';
-import { checkbox, h, newId, searchIcon } from './dom.js';
+import { aside, checkbox, h, newId, searchIcon } from './dom.js';
 import { t } from './i18n.js';
 import * as ops from './operations.js';
 
@@ -128,13 +128,13 @@ export function render(main, ctx) {
                   type: 'button',
                   class: 'btn link',
                   dataset: { action: 'edit' },
-                  'aria-label': t('editNamed', { name: contact.displayName }),
                   onclick: async () => {
                     const full = (await graphql(ops.CONTACT, { id: contact.id })).contact;
                     if (full && (await openContactForm({ contact: full, customerName: full.customer && full.customer.displayName }))) await load();
                   },
                 },
                 t('edit'),
+                aside(`: ${contact.displayName}`),
               )
             : null,
         ),

@@ -77,6 +77,12 @@ export function field({ name, label, type = 'text', value = '', hint = null, aut
   };
 }
 
+/** Words for screen readers only: a button's visible text stays the start of its name
+ *  (WCAG 2.5.3), the rest says which row it acts on. */
+export function aside(text) {
+  return h('span', { class: 'visually-hidden' }, text);
+}
+
 export function checkbox({ name, label, checked = false }) {
   const id = newId(`f-${name}`);
   const input = h('input', { id, name, type: 'checkbox', checked });

@@ -38,37 +38,56 @@ export function render(main, ctx) {
     ),
   );
 
+  // Rows by entry id. The list is updated in place, never rebuilt: a redraw while the agent
+  // is on an entry (or has its form open) must not take the keyboard focus away.
+  const rows = new Map();
+
+  const entryContent = (entry) => {
+    const activity = entry.activity || {};
+    return [
+      h('span', { class: 'entry-name' }, entry.displayName),
+      h(
+        'span',
+        { class: 'entry-meta' },
+        `${channelLabel(activity.channel)} · ${formatTime(activity.occurredAt)}`,
+        activity.subject ? ` · ${activity.subject}` : '',
+      ),
+      entry.candidates && entry.candidates.length
+        ? h('span', { class: 'badge' }, t('possibleMatchesCount', { count: entry.candidates.length }))
+        : null,
+    ].filter(Boolean);
+  };
+
   const draw = () => {
     const items = [...entries.values()].filter((e) => e.status === 'OPEN');
     count.textContent = items.length ? t('waitingCount', { count: items.length }) : t('openListEmpty');
-    list.replaceChildren(
-      ...items.map((entry) => {
-        const activity = entry.activity || {};
-        return h(
-          'li',
-          {},
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'entry',
-              dataset: { entryId: entry.id },
-              onclick: () => openEntry(entry),
-            },
-            h('span', { class: 'entry-name' }, entry.displayName),
-            h(
-              'span',
-              { class: 'entry-meta' },
-              `${channelLabel(activity.channel)} · ${formatTime(activity.occurredAt)}`,
-              activity.subject ? ` · ${activity.subject}` : '',
-            ),
-            entry.candidates && entry.candidates.length
-              ? h('span', { class: 'badge' }, t('possibleMatchesCount', { count: entry.candidates.length }))
-              : null,
-          ),
+    const wanted = new Set(items.map((e) => e.id));
+    for (const [id, row] of rows) {
+      if (!wanted.has(id)) {
+        row.li.remove();
+        rows.delete(id);
+      }
+    }
+    let previous = null;
+    for (const entry of items) {
+      let row = rows.get(entry.id);
+      if (row) {
+        row.entry = entry;
+        row.button.replaceChildren(...entryContent(entry));
+      } else {
+        row = { entry };
+        row.button = h(
+          'button',
+          { type: 'button', class: 'entry', dataset: { entryId: entry.id }, onclick: () => openEntry(row.entry) },
+          entryContent(entry),
         );
-      }),
-    );
+        row.li = h('li', {}, row.button);
+        rows.set(entry.id, row);
+      }
+      const expected = previous ? previous.nextSibling : list.firstChild;
+      if (row.li !== expected) list.insertBefore(row.li, expected);
+      previous = row.li;
+    }
   };
 
   const load = async () => {
