@@ -71,7 +71,13 @@ def _serve(settings) -> int:
     )
     try:
         uvicorn.run(
-            _quiet_startup_failure(app), host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on"
+            _quiet_startup_failure(app),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+            lifespan="on",
+            # A WebSocket message (connection_init, subscribe) is held to the body limit too.
+            ws_max_size=settings.max_body_bytes,
         )
     except SystemExit:
         # uvicorn exits when startup fails; say why in one line if the store told us.

@@ -390,6 +390,20 @@ def test_subscriptions_per_connection_are_bounded(staff_server, driver):
     live(driver, "s4", staff_server, "agent-1", TOKENS["admin"])
 
 
+def test_a_websocket_message_is_held_to_the_body_limit(server):
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    with connect(ws_url(server), subprotocols=["graphql-transport-ws"], max_size=None) as ws:
+        ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(ws.recv(timeout=WAIT)) == {"type": "connection_ack"}
+        padding = " " * 1_000_001  # one byte more than --max-body-bytes' default allows
+        ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "subscription {" + padding + "}"}}))
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=WAIT)
+        assert closed.value.rcvd.code == 1009
+
+
 # --- reconnecting ---------------------------------------------------------------------------
 
 
