@@ -68,12 +68,11 @@ def connection_context(runtime: Any, websocket: WebSocket) -> Context:
     return ctx
 
 
-def credential_of(params: Any) -> str | None:
-    """The `authorization` (or `Authorization`) of a connection_init payload."""
+def credential_of(params: Any) -> Any:
+    """The `authorization` (or `Authorization`) of a connection_init payload, as sent."""
     if not isinstance(params, dict):
         return None
-    value = params.get("authorization", params.get("Authorization"))
-    return value if isinstance(value, str) else None
+    return params.get("authorization", params.get("Authorization"))
 
 
 class _SubscriptionsOnly:
@@ -164,7 +163,7 @@ class SubscriptionsView(GraphQL):
             websocket = WebSocket(scope, receive, send)
             wanted = websocket.scope.get("subprotocols") or []
             await websocket.accept(subprotocol=GRAPHQL_TRANSPORT_WS_PROTOCOL if GRAPHQL_TRANSPORT_WS_PROTOCOL in wanted else None)
-            reason = "Too many connections; try again later" if runtime is not None else "The service is starting"
+            reason = "Too many connections; try again later" if runtime is not None else "The service is starting or stopping"
             log.warning("websocket refused: %s (%d open)", reason, self.connections)
             await websocket.close(code=1013, reason=reason)
             return
@@ -184,9 +183,8 @@ class SubscriptionsView(GraphQL):
         if isinstance(language, str):
             context.locale = negotiate(language)
         credential = credential_of(params)
-        if isinstance(params, dict) and credential is None and any(k in params for k in ("authorization", "Authorization")):
-            actor = None  # a credential that is not a string
-        else:
+        actor = None
+        if credential is None or isinstance(credential, str):  # anything else is no credential we know
             actor = await authenticate(
                 credential, runtime.staff, runtime.store, customer_accounts=runtime.settings.customer_accounts
             )
