@@ -218,7 +218,7 @@ def drive(base: str, scenario: str) -> dict:
     return outcome
 
 
-@pytest.mark.parametrize("scenario", ["open-list", "contacts", "directory", "narrow", "languages"])
+@pytest.mark.parametrize("scenario", ["open-list", "contacts", "directory", "narrow", "languages", "fallback"])
 def test_the_gadget_in_chromium(staff_server, scenario):
     outcome = drive(staff_server, scenario)
     assert outcome["checks"], "the scenario checked nothing"

@@ -114,8 +114,8 @@ async function accessible(what) {
   check(`${what}: no WCAG 2.1 A/AA violation (axe-core)`);
 }
 
-async function signIn(token) {
-  await page.goto(`${base}/gadget/`);
+async function signIn(token, query = '') {
+  await page.goto(`${base}/gadget/${query}`);
   if (!token) return;
   await page.getByLabel(/Access token|Přístupový token|Prístupový token|Zugangstoken|Tilgangstoken|Pristupni token/).fill(token);
   await page.locator('[data-action="sign-in"]').click();
@@ -547,6 +547,46 @@ const scenarios = {
       await page.context().close();
       check(`${locale}: the page and the service's words in the browser's language`);
     }
+
+    // ?lang= overrides the browser's language, for the subscription's words too (the
+    // handshake's Accept-Language is the browser's; connection_init says the page's).
+    await open({ locale: 'en-US' });
+    await signIn(token, '?lang=de');
+    assert.equal((await page.locator('a[data-route="open-list"]').textContent()).trim(), 'Offene Liste');
+    if (config.live) {
+      await page.locator('#live-mode[data-live="subscription"]').waitFor({ timeout: 15000 });
+      const arrived = await record({ channel: 'CHAT', agentId }, token);
+      const entry = page.locator(`[data-entry-id="${arrived.openListEntry.id}"] .entry-name`);
+      await entry.waitFor();
+      assert.equal((await entry.textContent()).trim(), 'Unbekannter Kunde');
+      check('?lang=de on an English browser: the page and live entries in German');
+    }
+  },
+
+  /** A service without subscriptions (simulated: the socket refuses the subscribe as such a
+   *  service does): the open list falls back to re-querying, and still updates itself. */
+  async fallback() {
+    const token = tokens.agent2;
+    const agentId = config.agent2Id;
+    await open();
+    await page.routeWebSocket(/\/graphql$/, (ws) => {
+      ws.onMessage((raw) => {
+        const message = JSON.parse(raw);
+        if (message.type === 'connection_init') ws.send(JSON.stringify({ type: 'connection_ack' }));
+        if (message.type === 'subscribe') {
+          ws.send(JSON.stringify({ id: message.id, type: 'error', payload: [{ message: "Cannot query field 'openListChanged' on type 'Subscription'." }] }));
+        }
+      });
+    });
+    await signIn(token);
+    await page.locator('#live-mode[data-live="polling"]').waitFor();
+    await page.evaluate(() => {
+      window.__notReloaded = true;
+    });
+    const arrived = await record({ channel: 'EMAIL', sender: { name: 'Åse Fallback-Nilsen', email: 'ase@example.no' }, agentId }, token);
+    await page.locator(`[data-entry-id="${arrived.openListEntry.id}"]`).waitFor({ timeout: 15000 });
+    assert.equal(await page.evaluate(() => window.__notReloaded), true, 'the page reloaded');
+    check('without subscriptions the open list re-queries itself: a new entry appears without reload');
   },
 
   /** Local development mode: no token, no sign-in. */

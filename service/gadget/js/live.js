@@ -3,7 +3,7 @@
 // service's /graphql URL. The protocol is small enough that a hand-written client keeps the
 // gadget free of a build step:
 //
-//   client -> connection_init {payload: {authorization: "Bearer ..."}}
+//   client -> connection_init {payload: {authorization: "Bearer ...", acceptLanguage: "cs"}}
 //   server -> connection_ack
 //   client -> subscribe {id, payload: {query, variables}}
 //   server -> next {id, payload: {data}} ... | error {id, payload: [errors]} | complete {id}
@@ -14,6 +14,7 @@
 // new connection has been acknowledged and the subscription accepted again.
 
 import { GRAPHQL_URL, token } from './api.js';
+import { locale } from './i18n.js';
 
 const PROTOCOL = 'graphql-transport-ws';
 const ACK_TIMEOUT_MS = 5000;
@@ -110,7 +111,10 @@ export function subscribe({ query, variables = {}, onData, onFallback, onMode = 
     }
     socket = ws;
     ws.onopen = () => {
-      const payload = token() ? { authorization: `Bearer ${token()}` } : {};
+      // The page's language, which may not be the browser's (?lang=): the handshake's own
+      // Accept-Language header is the browser's.
+      const payload = { acceptLanguage: locale() };
+      if (token()) payload.authorization = `Bearer ${token()}`;
       ws.send(JSON.stringify({ type: 'connection_init', payload }));
       ackTimer = setTimeout(() => giveUp(true), ACK_TIMEOUT_MS);
     };
