@@ -7,9 +7,11 @@ hooks, then graphql-core's generic executor. For a request whose document was se
 this path instead takes the parsed and validated document from a cache
 (`documents.DocumentCache`) and
 
-1. for a query that a compiled plan supports (`compiled`), runs the plan;
-2. otherwise (mutations, abstract types, directives, and any query whose plan met an
-   error), runs graphql-core's `execute` on the cached document, as Strawberry would.
+1. for a query or mutation that a compiled plan supports (`compiled`), runs the plan;
+2. otherwise (directives, introspection, and any query whose plan met an error), runs
+   graphql-core's `execute` on the cached document, as Strawberry would; a mutation whose
+   plan met an error after a root resolver ran is completed by graphql-core from that
+   resolver's outcome, never by calling it again (`compiled.Replay`).
 
 Either way the result is post-processed as Strawberry's path does it: errors are logged by
 the schema's `process_errors` and masked by the same `MaskInternalErrors` code, and the
@@ -25,6 +27,7 @@ check that both paths answer alike.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Collection
 from types import SimpleNamespace
@@ -34,6 +37,7 @@ from graphql import GraphQLError
 from graphql import OperationType as CoreOperationType
 from graphql.execution import Executor, execute
 from graphql.execution.middleware import MiddlewareManager
+from strawberry.dataloader import DataLoader, DefaultCache
 from strawberry.execution import optimized_is_awaitable
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -41,7 +45,7 @@ from strawberry.utils.await_maybe import await_maybe
 
 from ..schema.limits import limits_of
 from ..schema.masking import MaskInternalErrors
-from .compiled import Run, Unsupported, compile_operation
+from .compiled import Replay, Run, Unsupported, compile_operation, replay_middleware
 from .documents import CachedDocument, DocumentCache
 
 __all__ = ["FastPath"]
@@ -90,7 +94,7 @@ class FastPath:
         if operation_type not in allowed_operation_types or operation_type is OperationType.SUBSCRIPTION:
             return None
         name = operation.name.value if operation.name else None
-        if self.compile_plans and operation_type is OperationType.QUERY:
+        if self.compile_plans:
             executor = Executor.build(
                 self.core_schema,
                 cached.document,
@@ -107,12 +111,28 @@ class FastPath:
             if plan is not None:
                 if watch is not None:
                     watch.operation_type = operation_type
+                run = Run(executor, root_value)
+                if plan.mutation:
+                    try:
+                        return ExecutionResult(data=await run.execute_mutation(plan), errors=None)
+                    except Replay as replay:
+                        _forget_loaded(context)
+                        if not isinstance(replay.__cause__, (Unsupported, Replay)) and replay.outcomes:
+                            log.debug("mutation left its plan", exc_info=replay.__cause__)
+                        result = await self._generic(
+                            cached, name, variables, context, root_value, replay_middleware(replay.outcomes)
+                        )
+                        if result is None:  # pragma: no cover - variables coerced above
+                            raise RuntimeError("a replayed mutation met a request error") from None
+                        return result
                 try:
-                    return ExecutionResult(data=await Run(executor, root_value).execute(plan), errors=None)
+                    return ExecutionResult(data=await run.execute(plan), errors=None)
                 except Unsupported as exc:
                     log.debug("query left its plan: %s", exc, exc_info=exc.__cause__)
+                    _forget_loaded(context)
                 except Exception:  # a bug of the plan's: graphql-core answers, the log says why
                     log.exception("compiled plan failed; running the query with graphql-core")
+                    _forget_loaded(context)
         if watch is not None:
             watch.operation_type = operation_type
         return await self._generic(cached, name, variables, context, root_value)
@@ -125,14 +145,14 @@ class FastPath:
             return plan
 
     async def _generic(
-        self, cached: CachedDocument, name: str | None, variables: Any, context: Any, root_value: Any
+        self, cached: CachedDocument, name: str | None, variables: Any, context: Any, root_value: Any, *middleware: Any
     ) -> ExecutionResult | None:
         result = await await_maybe(
             execute(
                 self.core_schema,
                 cached.document,
                 root_value=root_value,
-                middleware=MiddlewareManager(),
+                middleware=MiddlewareManager(*middleware),
                 variable_values=variables,
                 operation_name=name,
                 context_value=context,
@@ -149,6 +169,25 @@ class FastPath:
             self.schema.process_errors(errors, execution_context)
             errors = _mask(errors, execution_context)
         return ExecutionResult(data=result.data, errors=errors)
+
+
+def _forget_loaded(context: Any) -> None:
+    """Gives the request fresh DataLoaders (empty cache, no batch) before graphql-core runs
+    a query again, as it would have had on Strawberry's path: what the plan loaded, or the
+    batch it started, would otherwise arrive earlier than a new batch, and which errors
+    graphql-core reports under a nulled field depends on that order."""
+    if not hasattr(context, "__dict__"):
+        return
+    for name, value in list(vars(context).items()):
+        if isinstance(value, DataLoader):
+            fresh = copy.copy(value)
+            fresh.batch = None
+            cache = fresh.cache_map = copy.copy(value.cache_map)
+            if isinstance(cache, DefaultCache):
+                cache.cache_map = {}
+            else:
+                cache.clear()
+            setattr(context, name, fresh)
 
 
 def _mask(errors: list[GraphQLError], execution_context: Any) -> list[GraphQLError]:

@@ -7,25 +7,32 @@ steps per request. A plan does that work once per operation: for each selection 
 list of (response key, how to get the value, how to complete it) for its one object type.
 Running a plan is then a loop of attribute reads and calls.
 
-What a plan does per field is what graphql-core does, with the very same functions:
-resolvers are the schema's own `field.resolve` (Strawberry's wrappers), called with a
-`GraphQLResolveInfo` built by graphql-core's own executor and arguments coerced by
-graphql-core's `get_argument_values`; leaves are serialised by the schema's scalar and enum
-types. Strawberry fields without a resolver are read as the attribute Strawberry itself
-would read (what its default resolver does).
+What a plan does per field is what graphql-core and Strawberry do, with the same functions
+where it counts: a Strawberry resolver is called directly (`Direct`), with its arguments
+converted as Strawberry's `convert_arguments` converts them (by converters worked out once,
+`_compiled_arguments`) and the source and an `Info` passed to the parameters that ask for
+them, exactly what Strawberry's resolver wrapper does for a field without field extensions
+(permission classes) or exception handlers; other fields are resolved by the schema's own
+`field.resolve` with a `GraphQLResolveInfo` built by graphql-core's executor. Leaves are
+serialised by the schema's scalar and enum types; abstract types by the schema's own
+`resolve_type`. Strawberry fields without a resolver are read as the attribute Strawberry
+itself would read (what its default resolver does).
 
 A plan supports a subset, and says so at compile time (`compile_operation` returns None) or
 at run time (it raises `Unsupported`), and the caller then runs graphql-core's `execute`:
 
-- compiled: queries; object types; lists; non-null; scalars and enums; fragments and
-  inline fragments on object types; `__typename`.
-- not compiled: mutations and subscriptions (a plan could not be re-run after a write),
-  abstract types (interfaces, unions), directives (`@skip`, `@include`, ...),
-  introspection fields other than `__typename`.
+- compiled: queries and mutations; object types, interfaces and unions (with their
+  `resolve_type`); lists; non-null; scalars and enums; fragments and inline fragments;
+  `__typename`.
+- not compiled: subscriptions, directives (`@skip`, `@include`, ...), introspection fields
+  other than `__typename`.
 - at run time: any error at all (a resolver raising, a null in a non-null field, a value
   that does not serialise). Errors are rare and their exact shape (paths, null
-  propagation, masking) is graphql-core's business: the whole query is run again by it.
-  A query has no side effects, so running it again is safe.
+  propagation, masking) is graphql-core's business. A query is run again by it (a query has
+  no side effects). A mutation is not: its root fields run one after the other and what
+  each root resolver returned or raised is kept, and graphql-core completes the operation
+  with those outcomes given back to those fields (`Replay`, `replay_middleware`), so no
+  write is ever made twice.
 
 Resolvers that return coroutines are driven synchronously as far as they go without
 waiting (`coroutine.send`): the memory store's coroutines never wait, and that saves a task
@@ -37,10 +44,13 @@ so DataLoaders still batch.
 from __future__ import annotations
 
 import asyncio
+import enum
+import functools
+import inspect
 import math
 import types
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass
 from typing import Any
 
 from graphql import (
@@ -53,25 +63,71 @@ from graphql import (
     GraphQLFloat,
     GraphQLID,
     GraphQLInt,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
     GraphQLString,
+    GraphQLUnionType,
     InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    is_abstract_type,
 )
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
+from strawberry.relay.types import GlobalID
+from strawberry.types.arguments import (
+    _is_leaf_type,
+    _is_optional_leaf_type,
+    convert_arguments,
+)
+from strawberry.types.base import (
+    StrawberryList,
+    StrawberryMaybe,
+    StrawberryOptional,
+    has_object_definition,
+)
+from strawberry.types.enum import has_enum_definition
+from strawberry.types.lazy_type import LazyType
+from strawberry.types.unset import UNSET
 
-__all__ = ["OperationPlan", "Unsupported", "compile_operation"]
+__all__ = ["OperationPlan", "Replay", "Unsupported", "compile_operation", "replay_middleware"]
 
 
 class Unsupported(Exception):
     """This request leaves the plan: graphql-core's `execute` answers it instead."""
+
+
+class Replay(Exception):
+    """A mutation leaves its plan after some of its root resolvers were called: graphql-core
+    answers it with `replay_middleware(outcomes)`, which gives those fields what their
+    resolvers returned or raised instead of calling them again."""
+
+    def __init__(self, outcomes: dict[str, tuple[bool, Any]]) -> None:
+        super().__init__(f"mutation replayed after {len(outcomes)} root field(s)")
+        self.outcomes = outcomes
+
+
+def replay_middleware(outcomes: dict[str, tuple[bool, Any]]) -> Callable[..., Any]:
+    """A graphql-core middleware: a root field whose resolver the plan called gets that
+    call's outcome; every other field is resolved as usual."""
+
+    def replay(next_: Callable[..., Any], source: Any, info: Any, **args: Any) -> Any:
+        path = info.path
+        if path.prev is None:
+            found = outcomes.get(path.key)
+            if found is not None:
+                ok, value = found
+                if ok:
+                    return value
+                raise value
+        return next_(source, info, **args)
+
+    return replay
 
 
 _MAX_INT, _MIN_INT = 2**31 - 1, -(2**31)
@@ -96,6 +152,26 @@ class FieldPlan:
     has_args: bool = False
     #: An attribute whose value is completed as an object or list: it needs its path.
     wants_path: bool = False
+    #: The Strawberry resolver called directly, without Strawberry's wrapper (`Direct`).
+    direct: Direct | None = None
+
+
+@dataclass(eq=False)
+class Direct:
+    """How Strawberry's wrapper (`GraphQLCoreConverter.from_resolver`) would call a field's
+    resolver, worked out once: which of the resolver's parameters get the source and the
+    `Info`, and how its arguments are converted (`convert_arguments`). Only for fields
+    without field extensions (permission classes are extensions) and without exception
+    handlers, where that wrapper does nothing else."""
+
+    field: Any  # StrawberryField
+    call: Callable[..., Any]  # the resolver's own function
+    pass_self: bool
+    source_names: tuple[str, ...]  # parameters named for the parent or the root
+    info_name: str | None
+    info_class: type
+    has_arguments: bool
+    convert: Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 @dataclass(eq=False)
@@ -109,6 +185,8 @@ class ObjectPlan:
 class OperationPlan:
     root: ObjectPlan
     operation: OperationDefinitionNode
+    #: Root fields run one after the other (`Run.execute_mutation`).
+    mutation: bool = False
 
 
 # --- compiling ---------------------------------------------------------------------------
@@ -118,6 +196,41 @@ class _Compiler:
     def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode]) -> None:
         self.schema = schema
         self.fragments = fragments
+        #: The Strawberry schema the core schema was built from (None: call `field.resolve`).
+        self.strawberry = getattr(schema, "_strawberry_schema", None)
+
+    def direct(self, definition: Any) -> Direct | None:
+        """A direct call of a Strawberry field's resolver, or None to call `field.resolve`."""
+        strawberry_schema = self.strawberry
+        if strawberry_schema is None or definition is None:
+            return None
+        resolver = getattr(definition, "base_resolver", None)
+        if resolver is None or definition.extensions or not callable(resolver.wrapped_func):
+            return None
+        converter = strawberry_schema.schema_converter
+        if converter._get_field_exception_handlers(definition):
+            return None
+        config = strawberry_schema.config
+        registry = converter.scalar_registry
+        arguments = definition.arguments
+
+        convert = _compiled_arguments(arguments, registry, config)
+        if convert is None:
+
+            def convert(values: dict[str, Any], info: Any) -> dict[str, Any]:
+                return convert_arguments(values, arguments, scalar_registry=registry, config=config, info=info)
+
+        info = resolver.info_parameter
+        return Direct(
+            field=definition,
+            call=resolver.wrapped_func,
+            pass_self=resolver.self_parameter is not None,
+            source_names=tuple(p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None),
+            info_name=info.name if info is not None else None,
+            info_class=config.info_class,
+            has_arguments=bool(arguments),
+            convert=convert,
+        )
 
     def collect(
         self, object_type: GraphQLObjectType, selection_set: SelectionSetNode, out: dict[str, list[FieldNode]], seen: set[str]
@@ -129,23 +242,33 @@ class _Compiler:
                 key = selection.alias.value if selection.alias else selection.name.value
                 out.setdefault(key, []).append(selection)
             elif isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition
-                if condition is not None and condition.name.value != object_type.name:
-                    raise Unsupported("a type condition on another type")
-                self.collect(object_type, selection.selection_set, out, seen)
+                if self.applies(selection.type_condition, object_type):
+                    self.collect(object_type, selection.selection_set, out, seen)
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
                 if name in seen:
                     continue
-                seen.add(name)
                 fragment = self.fragments[name]
-                if fragment.type_condition.name.value != object_type.name:
-                    raise Unsupported("a fragment on another type")
                 if fragment.directives or fragment.variable_definitions:
                     raise Unsupported("fragment directives or variables")
+                if not self.applies(fragment.type_condition, object_type):
+                    continue
+                seen.add(name)
                 self.collect(object_type, fragment.selection_set, out, seen)
             else:  # pragma: no cover - no other selections exist
                 raise Unsupported(type(selection).__name__)
+
+    def applies(self, condition: Any, object_type: GraphQLObjectType) -> bool:
+        """Whether a fragment's type condition takes in objects of `object_type`
+        (graphql-core's `does_fragment_condition_match`)."""
+        if condition is None:
+            return True
+        conditional = self.schema.get_type(condition.name.value)
+        if conditional is object_type:
+            return True
+        if is_abstract_type(conditional):
+            return self.schema.is_sub_type(conditional, object_type)
+        return False
 
     def object_plan(self, object_type: GraphQLObjectType, selection_sets: Iterable[SelectionSetNode]) -> ObjectPlan:
         collected: dict[str, list[FieldNode]] = {}
@@ -163,7 +286,9 @@ class _Compiler:
             field_def = object_type.fields.get(name)
             if field_def is None:  # pragma: no cover - validation rules it out
                 raise Unsupported(f"unknown field {name}")
-            complete = self.completer(field_def.type, [n.selection_set for n in nodes if n.selection_set])
+            complete = self.completer(
+                field_def.type, [n.selection_set for n in nodes if n.selection_set], (field_def, nodes, object_type)
+            )
             resolve = field_def.resolve
             definition = field_def.extensions.get(_DEFINITION)
             if (
@@ -189,15 +314,20 @@ class _Compiler:
                         parent_type=object_type,
                         resolve=resolve,
                         has_args=bool(field_def.args or nodes[0].arguments),
+                        direct=self.direct(definition),
                     )
                 )
             else:
                 raise Unsupported("a field without a resolver")
         return ObjectPlan(object_type, plans, object_type.is_type_of)
 
-    def completer(self, return_type: Any, selection_sets: list[SelectionSetNode]) -> Callable[[Run, Any, Any], Any]:
+    def completer(
+        self, return_type: Any, selection_sets: list[SelectionSetNode], field: tuple[GraphQLField, list[FieldNode], GraphQLObjectType]
+    ) -> Callable[[Run, Any, Any], Any]:
+        """How to complete a value of `return_type` (of `field`: its definition, nodes and
+        parent type, for the `info` of an abstract type's `resolve_type`)."""
         if isinstance(return_type, GraphQLNonNull):
-            inner = self.completer(return_type.of_type, selection_sets)
+            inner = self.completer(return_type.of_type, selection_sets, field)
 
             def complete_non_null(run: Run, value: Any, path: Any) -> Any:
                 if value is None:
@@ -207,7 +337,7 @@ class _Compiler:
             return complete_non_null
         if isinstance(return_type, GraphQLList):
             item_type = return_type.of_type
-            inner = self.completer(item_type, selection_sets)
+            inner = self.completer(item_type, selection_sets, field)
             wants_path = not _is_leaf(item_type)
 
             def complete_list(run: Run, value: Any, path: Any) -> Any:
@@ -247,7 +377,130 @@ class _Compiler:
                 return run.object(plan, value, path)
 
             return complete_object
+        if isinstance(return_type, (GraphQLUnionType, GraphQLInterfaceType)):
+            resolve_type = return_type.resolve_type
+            if resolve_type is None:  # graphql-core's default type resolver: not compiled
+                raise Unsupported("an abstract type without resolve_type")
+            plans = {t.name: self.object_plan(t, selection_sets) for t in self.schema.get_possible_types(return_type)}
+            field_def, field_nodes, parent_type = field
+
+            def complete_abstract(run: Run, value: Any, path: Any) -> Any:
+                if value is None:
+                    return None
+                if isinstance(value, Exception):
+                    raise Unsupported("an error as a value")
+                field_path = path
+                while type(field_path.key) is int:  # an item's path: the field's info is the list's
+                    field_path = field_path.prev
+                info = run.executor.build_resolve_info(field_def, field_nodes, parent_type, field_path)
+                try:
+                    name = resolve_type(value, info, return_type)
+                except Exception as exc:
+                    raise Unsupported("resolve_type raised") from exc
+                plan = plans.get(name) if type(name) is str else None
+                if plan is None:  # awaitable, unknown or not a possible type: graphql-core words it
+                    raise Unsupported("a runtime type the plan does not know")
+                return run.object(plan, value, path)
+
+            return complete_abstract
         raise Unsupported(f"{type(return_type).__name__} results")
+
+
+class _NotCompiled(Exception):
+    pass
+
+
+def _compiled_arguments(arguments: list[Any], registry: Any, config: Any) -> Callable[[dict[str, Any], Any], dict[str, Any]] | None:
+    """Strawberry's `convert_arguments` for these arguments, worked out once: it converts
+    input objects by reading every field's annotation on every call, a third of a small
+    mutation's time. None where a type is outside what this does (Maybe, lazy types,
+    GlobalID, `from_input`): Strawberry's own function converts those."""
+    try:
+        converters = [
+            (config.name_converter.from_argument(a), a.python_name, _converter(a.type, registry, config)) for a in arguments
+        ]
+    except _NotCompiled:
+        return None
+
+    def convert(values: dict[str, Any], info: Any) -> dict[str, Any]:
+        kwargs = {}
+        for name, python_name, converter in converters:
+            if name in values:
+                kwargs[python_name] = converter(values[name])
+        return kwargs
+
+    return convert
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _converter(type_: Any, registry: Any, config: Any) -> Callable[[Any], Any]:
+    """`convert_argument(value, type_, ...)` for one type, in the order it tests types."""
+    if isinstance(type_, StrawberryMaybe):
+        raise _NotCompiled
+    if isinstance(type_, StrawberryOptional):
+        return _converter(type_.of_type, registry, config)
+    if isinstance(type_, StrawberryList):
+        item = type_.of_type
+        if _is_leaf_type(item, registry, skip_classes=(GlobalID,)) or _is_optional_leaf_type(item, registry, skip_classes=(GlobalID,)):
+
+            def leaves(value: Any) -> Any:
+                if value is None or value is UNSET:
+                    return value
+                return list(value)  # copied, as Strawberry copies it (defaults are shared)
+
+            return leaves
+        inner = _converter(item, registry, config)
+
+        def items(value: Any) -> Any:
+            if value is None or value is UNSET:
+                return value
+            return [inner(x) for x in value]
+
+        return items
+    if _is_leaf_type(type_, registry):
+        if type_ is GlobalID:
+            raise _NotCompiled
+        return _same
+    if isinstance(type_, LazyType):
+        raise _NotCompiled
+    if has_enum_definition(type_):
+        return _same  # graphql-core gave the enum's value already; Strawberry passes it on
+    if has_object_definition(type_):
+        definition = type_.__strawberry_definition__
+        if definition.from_input is not None:
+            raise _NotCompiled
+        defaults = (
+            {f.python_name: None for f in definition.fields if f.default_value is MISSING and f.default_factory is MISSING}
+            if definition.is_input
+            else {}
+        )
+        fields = [
+            (config.name_converter.from_field(f), f.python_name, _converter(f.resolve_type(type_definition=definition), registry, config))
+            for f in definition.fields
+        ]
+        cls = type_
+
+        def input_object(value: Any) -> Any:
+            if value is None or value is UNSET:
+                return value
+            kwargs = dict(defaults)
+            for name, python_name, converter in fields:
+                if name in value:
+                    kwargs[python_name] = converter(value[name])
+            return cls(**kwargs)
+
+        return input_object
+    raise _NotCompiled
+
+
+_IMMUTABLE = (str, int, float, bool, enum.Enum, type(None))
+
+
+def _immutable(value: Any) -> bool:
+    return isinstance(value, _IMMUTABLE) or value is UNSET
 
 
 def _is_leaf(t: Any) -> bool:
@@ -309,16 +562,17 @@ def _serialized(serialize: Callable[[Any], Any], value: Any) -> Any:
 def compile_operation(
     schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
 ) -> OperationPlan | None:
-    """The plan of a validated query operation, or None when it is outside what plans do."""
-    if operation.operation is not OperationType.QUERY or operation.directives:
+    """The plan of a validated query or mutation, or None when it is outside what plans do."""
+    if operation.directives or operation.operation is OperationType.SUBSCRIPTION:
         return None
     if any(v.directives for v in operation.variable_definitions or ()):
         return None
-    root = schema.query_type
+    mutation = operation.operation is OperationType.MUTATION
+    root = schema.mutation_type if mutation else schema.query_type
     if root is None:  # pragma: no cover
         return None
     try:
-        return OperationPlan(_Compiler(schema, fragments).object_plan(root, [operation.selection_set]), operation)
+        return OperationPlan(_Compiler(schema, fragments).object_plan(root, [operation.selection_set]), operation, mutation)
     except (Unsupported, KeyError):
         return None
 
@@ -354,30 +608,90 @@ class Run:
     """One execution of a plan. `executor` is graphql-core's, built for this request (it
     coerced the variables and builds the resolvers' `info`)."""
 
-    __slots__ = ("executor", "root_value", "pending", "_args")
+    __slots__ = ("executor", "root_value", "pending", "_args", "_converted")
 
     def __init__(self, executor: Any, root_value: Any) -> None:
         self.executor = executor
         self.root_value = root_value
         self.pending: list[Any] = []
         self._args: dict[int, dict[str, Any]] = {}
+        self._converted: dict[int, dict[str, Any]] = {}
 
     async def execute(self, plan: OperationPlan) -> dict[str, Any]:
         try:
             data = self.object(plan.root, self.root_value, None)
-            while self.pending:
-                batch, self.pending = self.pending, []
-                outcomes = await asyncio.gather(*batch, return_exceptions=True)
-                for outcome in outcomes:
-                    if isinstance(outcome, BaseException):
-                        if isinstance(outcome, asyncio.CancelledError):
-                            raise outcome
-                        raise Unsupported("an error while waiting") from outcome
+            await self._drain()
             return data
         except BaseException:
-            for waiting in self.pending:
-                waiting.close()
+            self._abandon()
             raise
+
+    async def _drain(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending, []
+            outcomes = await asyncio.gather(*batch, return_exceptions=True)
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    if isinstance(outcome, asyncio.CancelledError):
+                        raise outcome
+                    raise Unsupported("an error while waiting") from outcome
+
+    def _abandon(self) -> None:
+        for waiting in self.pending:
+            waiting.close()
+        self.pending = []
+
+    async def execute_mutation(self, plan: OperationPlan) -> dict[str, Any]:
+        """A mutation's root fields one after the other, each completed before the next
+        resolver is called, as graphql-core runs them. What each root resolver returned (or
+        raised) is kept; should anything leave the plan after the first resolver was
+        called, `Replay` hands those outcomes to graphql-core, which answers from them
+        without calling those resolvers again (a write is never repeated)."""
+        outcomes: dict[str, tuple[bool, Any]] = {}
+        data: dict[str, Any] = {}
+        root = plan.root
+        for field in root.fields:
+            if field.kind == _TYPENAME:
+                data[field.key] = field.name
+                continue
+            path = Path(None, field.key, root.type.name)
+            try:
+                if field.kind == _ATTRIBUTE:
+                    call = functools.partial(getattr, self.root_value, field.name)
+                else:
+                    call = self._prepare(field, self.root_value, path)
+            except Exception as exc:  # nothing was called: graphql-core calls it
+                raise Replay(outcomes) from exc
+            try:
+                result = call()
+                if inspect.isawaitable(result):
+                    result = await result
+            except Exception as exc:
+                outcomes[field.key] = (False, exc)
+                raise Replay(outcomes) from exc
+            outcomes[field.key] = (True, result)
+            try:
+                data[field.key] = field.complete(self, result, path)
+                await self._drain()
+            except asyncio.CancelledError:
+                self._abandon()
+                raise
+            except Exception as exc:
+                self._abandon()
+                raise Replay(outcomes) from exc
+        return data
+
+    def _prepare(self, field: FieldPlan, source: Any, path: Any) -> Callable[[], Any]:
+        """The call of a field's resolver, its arguments ready (see `_call`)."""
+        direct = field.direct
+        if direct is None:
+            info = self.executor.build_resolve_info(field.field_def, field.field_nodes, field.parent_type, path)
+            args = self._arguments(field) if field.has_args else {}
+            return functools.partial(field.resolve, source, info, **args)
+        kwargs = self._direct_kwargs(field, direct, source, path)
+        if direct.pass_self:
+            return functools.partial(direct.call, source, **kwargs)
+        return functools.partial(direct.call, **kwargs)
 
     def _arguments(self, field: FieldPlan) -> dict[str, Any]:
         # The same for every object the field is resolved on: coerced once per request.
@@ -389,6 +703,36 @@ class Run:
                 raise Unsupported("arguments that do not coerce") from exc
             self._args[id(field)] = found
         return found
+
+    def _call(self, field: FieldPlan, direct: Direct, source: Any, path: Any) -> Any:
+        """What Strawberry's wrapper does for one call of the resolver: convert the
+        arguments, pass the source and an `Info` where the resolver asks for them."""
+        kwargs = self._direct_kwargs(field, direct, source, path)
+        if direct.pass_self:
+            return direct.call(source, **kwargs)
+        return direct.call(**kwargs)
+
+    def _direct_kwargs(self, field: FieldPlan, direct: Direct, source: Any, path: Any) -> dict[str, Any]:
+        info = None
+        if direct.info_name is not None or direct.has_arguments:
+            raw = self.executor.build_resolve_info(field.field_def, field.field_nodes, field.parent_type, path)
+            info = direct.info_class(_raw_info=raw, _field=direct.field)
+        if direct.has_arguments:
+            kwargs = self._converted.get(id(field))
+            if kwargs is None:
+                kwargs = direct.convert(self._arguments(field), info)
+                if all(_immutable(v) for v in kwargs.values()):
+                    # Plain values, the same for every object in this request: converted once.
+                    self._converted[id(field)] = kwargs
+                # (input objects and lists are not kept: each call converts its own, as in Strawberry)
+            kwargs = dict(kwargs)
+        else:
+            kwargs = {}
+        for name in direct.source_names:
+            kwargs[name] = source
+        if direct.info_name is not None:
+            kwargs[direct.info_name] = info
+        return kwargs
 
     def object(self, plan: ObjectPlan, source: Any, path: Any) -> dict[str, Any]:
         if plan.is_type_of is not None:
@@ -408,10 +752,16 @@ class Run:
                 )
             elif kind == _RESOLVER:
                 field_path = Path(path, field.key, plan.type.name)
-                info = self.executor.build_resolve_info(field.field_def, field.field_nodes, field.parent_type, field_path)
-                args = self._arguments(field) if field.has_args else {}
                 try:
-                    result = field.resolve(source, info, **args)
+                    direct = field.direct
+                    if direct is not None:
+                        result = self._call(field, direct, source, field_path)
+                    else:
+                        info = self.executor.build_resolve_info(field.field_def, field.field_nodes, field.parent_type, field_path)
+                        args = self._arguments(field) if field.has_args else {}
+                        result = field.resolve(source, info, **args)
+                except Unsupported:
+                    raise
                 except Exception as exc:
                     raise Unsupported("a resolver raised") from exc
                 if isinstance(result, types.CoroutineType):
