@@ -360,8 +360,10 @@ const scenarios = {
     // Switch Martin to MAIN; set his reminder flag.
     await additional.locator(`[data-contact-id="${martin.id}"] [data-action="move"]`).click();
     await mainGroup.locator(`[data-contact-id="${martin.id}"]`).waitFor();
-    await mainGroup.locator(`[data-contact-id="${martin.id}"][data-version="2"] [data-action="reminder"]`).check();
-    await mainGroup.locator(`[data-contact-id="${martin.id}"][data-version="3"]`).waitFor();
+    // click(), not check(): the saved change redraws the row, and check() would then look
+    // for the old row's box.
+    await mainGroup.locator(`[data-contact-id="${martin.id}"][data-version="2"] [data-action="reminder"]`).click();
+    await mainGroup.locator(`[data-contact-id="${martin.id}"][data-version="3"] [data-action="reminder"]:checked`).waitFor();
     let stored = (await api(CONTACT, { id: martin.id }, { token })).contact;
     assert.equal(stored.role, 'MAIN');
     assert.equal(stored.reminderContact, true);

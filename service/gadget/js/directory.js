@@ -93,7 +93,9 @@ export function render(main, ctx) {
       h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('actions'))),
     );
 
+  let latest = 0; // answers to superseded requests (typing fast, double clicks) are dropped
   const load = async () => {
+    const request = ++latest;
     const filter = {};
     if (state.search) filter.search = state.search;
     if (state.search && state.searchIn.length) filter.searchIn = state.searchIn;
@@ -106,9 +108,10 @@ export function render(main, ctx) {
         after: state.cursors[state.page],
       });
     } catch (err) {
-      ctx.failed(err);
+      if (request === latest) ctx.failed(err);
       return;
     }
+    if (request !== latest) return;
     const { totalCount, pageInfo, edges } = data.contacts;
     state.cursors[state.page + 1] = pageInfo.hasNextPage ? pageInfo.endCursor : undefined;
     const rows = edges.map(({ node: contact }) =>

@@ -21,6 +21,9 @@ function channelLabel(channel) {
 export function render(main, ctx) {
   const agentId = agentIdOf(ctx.viewer);
   const entries = new Map(); // id -> entry, oldest first (insertion order)
+  // Entries resolved while a re-read of the list was on its way: they never reopen, so an
+  // older answer that still lists them must not bring them back.
+  const gone = new Set();
   const list = h('ul', { class: 'entries', id: 'open-list', 'aria-describedby': 'open-list-count' });
   const count = h('p', { class: 'count', id: 'open-list-count' });
   const liveBadge = h('span', { class: 'live-badge', id: 'live-mode', dataset: { live: 'connecting' } }, t('liveConnecting'));
@@ -94,7 +97,7 @@ export function render(main, ctx) {
     try {
       const data = await graphql(ops.OPEN_LIST, { agentId, first: 100 });
       entries.clear();
-      for (const edge of data.openList.edges) entries.set(edge.node.id, edge.node);
+      for (const edge of data.openList.edges) if (!gone.has(edge.node.id)) entries.set(edge.node.id, edge.node);
       draw();
     } catch (err) {
       ctx.failed(err);
@@ -102,6 +105,7 @@ export function render(main, ctx) {
   };
 
   const remove = (id) => {
+    gone.add(id);
     entries.delete(id);
     draw();
   };
@@ -182,6 +186,7 @@ export function render(main, ctx) {
         entries.set(entry.id, entry);
         announce(t('newEntry', { name: entry.displayName }));
       } else {
+        gone.add(entry.id);
         entries.delete(entry.id);
       }
       draw();
