@@ -56,6 +56,8 @@ const CREATE = `mutation($input: CustomerInput!) { createCustomer(input: $input,
   __typename ... on CreateCustomerSuccess { customer { id displayName } } ... on UserError { code message } } }`;
 const ADD_CONTACT = `mutation($customerId: ID!, $input: ContactInput!) { addContact(customerId: $customerId, input: $input) {
   __typename ... on AddContactSuccess { contact { id displayName } } ... on UserError { code message } } }`;
+const UPDATE_CONTACT = `mutation($id: ID!, $v: Int!, $input: ContactInput!) { updateContact(id: $id, expectedVersion: $v, input: $input) {
+  __typename ... on UserError { code message } } }`;
 const CONTACT = `query($id: ID!) { contact(id: $id) { role reminderContact phone canCommunicate account { permissions } } }`;
 
 async function record(input, token) {
@@ -382,6 +384,18 @@ const scenarios = {
     assert.equal(stored.phone, '+420 777 123 456');
     check('Edit changes a contact (shows its owner)');
 
+    // Someone else saves the contact while the form is open: VERSION_CONFLICT, said, and
+    // the tab shows the contact as it is now; nothing is overwritten.
+    await mainGroup.locator(`[data-contact-id="${martin.id}"] [data-action="edit"]`).click();
+    form = dialog();
+    const other = (await api(UPDATE_CONTACT, { id: martin.id, v: 4, input: { title: 'Ing.' } }, { token })).updateContact;
+    assert.equal(other.__typename, 'UpdateContactSuccess');
+    await form.getByLabel('Salutation').fill('Pane');
+    await form.locator('[data-action="save"]').click();
+    await page.locator('#alert', { hasText: 'changed by someone else' }).waitFor();
+    await mainGroup.locator(`[data-contact-id="${martin.id}"][data-version="5"]`, { hasText: 'Ing. Martin Cibulka' }).waitFor();
+    check('a stale save is refused (VERSION_CONFLICT), said, and the tab reloads');
+
     // A customer account for Petr.
     await petr.locator('[data-action="account"]').click();
     form = dialog();
@@ -597,7 +611,8 @@ const scenarios = {
     await page.goto(`${base}/gadget`);
     await page.locator('#viewer', { hasText: 'local-developer' }).waitFor();
     assert.equal(await page.locator('[data-action="sign-in"]').count(), 0);
-    check('in local development mode the gadget needs no sign-in');
+    await page.locator(`#live-mode[data-live="${config.live ? 'subscription' : 'polling'}"]`).waitFor({ timeout: 15000 });
+    check('in local development mode the gadget needs no sign-in, and is live all the same');
   },
 };
 

@@ -4,7 +4,7 @@
 // account (a login that sees the customer's information its permissions allow).
 
 import { RequestError, graphql } from './api.js';
-import { announce, ask, aside, checkbox, field, formErrorBox, h, newId, openDialog, showPayloadErrors } from './dom.js';
+import { announce, ask, aside, checkbox, field, formErrorBox, h, newId, openDialog, showAlert, showPayloadErrors } from './dom.js';
 import { t } from './i18n.js';
 import * as ops from './operations.js';
 
@@ -77,6 +77,13 @@ export function openContactForm({ customerId = null, role = 'ADDITIONAL', contac
             : t('contactSaved', { name: saved.displayName }),
         );
         dlg.close();
+        resolve(true);
+        return;
+      }
+      if (payload.__typename === 'VersionConflictError') {
+        // Someone else changed the contact: say so, and show it as it is now.
+        dlg.close();
+        showAlert(payload.message);
         resolve(true);
         return;
       }
