@@ -24,6 +24,7 @@ from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -462,6 +463,19 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
         Mount("/gadget", StaticFiles(directory=GADGET_DIR, html=True), name="gadget"),
     ]
     middleware = [Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes), Middleware(AuthenticationMiddleware)]
+    if settings.origins:
+        # Pages of a partner's origin call the API from the browser: CORS answers their
+        # preflight (before authentication: it carries no token) and marks every answer,
+        # 401s and 413s included, as readable there. Tokens travel in a header, never in
+        # cookies, so no credentials mode.
+        middleware.insert(0, Middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Accept", "Accept-Language", "X-Request-Id"],
+            expose_headers=["X-Request-Id"],
+            max_age=600,
+        ))
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.runtime = None
     app.state.startup_error = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields, replace
 
@@ -16,6 +17,9 @@ ENV_PREFIX = "CUSTOMER_CONTEXT_"
 
 class ConfigurationError(Exception):
     """A setting is wrong; the message says which and what would be right."""
+
+
+_ORIGIN = re.compile(r"https?://[^/\s:]+(:\d{1,5})?")
 
 
 def _setting(default, help: str):
@@ -67,6 +71,11 @@ class Settings:
         "--no-fastpath runs Strawberry's generic path for every request",
     )
     tokens_file: str = _setting("", "file of staff tokens (hashes and roles); empty: local development mode")
+    allowed_origins: str = _setting(
+        "",
+        "web origins (scheme://host[:port], comma-separated, or *) whose pages may call the API from a browser: "
+        "CORS on HTTP, the Origin check on WebSockets; empty: pages of the service's own origin only",
+    )
     customer_accounts: bool = _setting(
         True, "let customer accounts (contacts' own logins) sign in; --no-customer-accounts refuses them"
     )
@@ -130,7 +139,17 @@ class Settings:
             raise ConfigurationError(
                 f"request timeout seconds must be a positive number of seconds, not {self.request_timeout_seconds}"
             )
+        for origin in self.origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ConfigurationError(
+                    f"allowed origin {origin!r} is not an origin: scheme://host[:port] without a path, e.g. https://desk.example.com"
+                )
         return replace(self, default_region=region, log_level=self.log_level.lower())
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        """`allowed_origins` as a list, without a trailing slash ("https://desk.example.com")."""
+        return tuple(o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip())
 
     @property
     def serves_graphiql(self) -> bool:

@@ -151,6 +151,8 @@ class SubscriptionsView(GraphQL):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout_seconds),
             max_subscriptions_per_connection=None,  # TransportHandler counts, with a coded error
+            # Pages of other origins only when the operator lists them (as CORS on HTTP).
+            allowed_origins=frozenset(settings.origins),
         )
         self.settings = settings
         self.connections = 0
