@@ -212,3 +212,29 @@ def test_nested_lists_check_page_size_and_cursor_too(gql):
     assert body["errors"][0]["extensions"].items() >= {"code": "INVALID_VALUE", "field": "first"}.items()
     body = gql.raw(query, {"id": customer["id"], "after": "###"})
     assert body["errors"][0]["extensions"].items() >= {"code": "INVALID_VALUE", "field": "after"}.items()
+
+
+LIMITS = """{ limits { textLength emailsPerCustomer phonesPerCustomer attributesPerCustomer contactsPerCustomer
+  defaultPageSize maxPageSize maxMatchCandidates maxQueryDepth maxAliases } }"""
+
+
+def test_the_limits_a_form_needs_are_data_and_are_the_ones_enforced():
+    from service.settings import Settings
+
+    from .helpers import make_client
+
+    for gql in make_client(Settings(default_page_size=7, max_page_size=40, max_query_depth=9, max_aliases=5)):
+        limits = gql(LIMITS)["limits"]
+        assert limits == {
+            "textLength": 2000, "emailsPerCustomer": 50, "phonesPerCustomer": 50, "attributesPerCustomer": 200,
+            "contactsPerCustomer": 1000, "defaultPageSize": 7, "maxPageSize": 40, "maxMatchCandidates": 50,
+            "maxQueryDepth": 9, "maxAliases": 5,
+        }
+        create = "mutation($i: CustomerInput!) { createCustomer(input: $i) { __typename ... on InvalidInputError { errors { code field limit } } } }"
+        too_long = gql(create, {"i": {"lastName": "x" * (limits["textLength"] + 1)}})["createCustomer"]
+        assert too_long["errors"] == [{"code": "FIELD_TOO_LONG", "field": "lastName", "limit": limits["textLength"]}]
+        emails = [{"address": f"a{n}@example.cz"} for n in range(limits["emailsPerCustomer"] + 1)]
+        too_many = gql(create, {"i": {"lastName": "x", "emails": emails}})["createCustomer"]
+        assert too_many["errors"] == [{"code": "TOO_MANY_ITEMS", "field": "emails", "limit": limits["emailsPerCustomer"]}]
+        assert gql.raw("query($n: Int) { customers(first: $n) { totalCount } }", {"n": limits["maxPageSize"] + 1})["errors"]
+        assert "errors" not in gql.raw("query($n: Int) { customers(first: $n) { totalCount } }", {"n": limits["maxPageSize"]})

@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from ..usecases import matching, queries
+from ..domain import limits as domain_limits
 from ..domain.errors import UserError as DomainUserError
 from .errors import not_found, to_graphql_error
 from .ids import cursor_in, from_global_id, raw_id_of
@@ -52,8 +53,41 @@ class Viewer:
         return await visible(info.context, "Customer", self.customer_id)
 
 
+@strawberry.type(
+    description="What this service accepts, as data: a form sets maxlength and list sizes from it, a list its page "
+    "size, instead of copying numbers from the docs."
+)
+class Limits:
+    text_length: int = strawberry.field(description="Characters (Unicode code points) one text field holds at most (FIELD_TOO_LONG).")
+    emails_per_customer: int = strawberry.field(description="Email addresses one customer holds at most (TOO_MANY_ITEMS).")
+    phones_per_customer: int = strawberry.field(description="Phone numbers one customer holds at most (TOO_MANY_ITEMS).")
+    attributes_per_customer: int = strawberry.field(description="Free-form attributes one customer holds at most (TOO_MANY_ITEMS).")
+    contacts_per_customer: int = strawberry.field(description="Contacts one customer has at most.")
+    default_page_size: int = strawberry.field(description="Items on a page when `first` is left out.")
+    max_page_size: int = strawberry.field(description="The largest `first` a list accepts.")
+    max_match_candidates: int = strawberry.field(description="The largest `limit` matchCustomers accepts.")
+    max_query_depth: int = strawberry.field(description="How deep an operation may nest fields (QUERY_TOO_DEEP).")
+    max_aliases: int = strawberry.field(description="Aliases one operation may use (TOO_MANY_ALIASES).")
+
+
 @strawberry.type(description="Reads.")
 class Query:
+    @strawberry.field(description="What this service accepts: text length, list sizes, page sizes, operation limits.")
+    def limits(self, info: Info) -> Limits:
+        settings = info.context.runtime.settings
+        return Limits(
+            text_length=domain_limits.MAX_TEXT_LENGTH,
+            emails_per_customer=domain_limits.MAX_EMAILS,
+            phones_per_customer=domain_limits.MAX_PHONES,
+            attributes_per_customer=domain_limits.MAX_ATTRIBUTES,
+            contacts_per_customer=domain_limits.MAX_CONTACTS_PER_CUSTOMER,
+            default_page_size=settings.default_page_size,
+            max_page_size=settings.max_page_size,
+            max_match_candidates=matching.MAX_CANDIDATES,
+            max_query_depth=settings.max_query_depth,
+            max_aliases=settings.max_aliases,
+        )
+
     @strawberry.field(description="Who this request is made as: a frontend's first question after login.")
     def viewer(self, info: Info) -> Viewer:
         a = info.context.actor
