@@ -4,7 +4,7 @@
 // account (a login that sees the customer's information its permissions allow).
 
 import { RequestError, graphql } from './api.js';
-import { announce, ask, aside, checkbox, field, formErrorBox, h, newId, openDialog, showAlert, showPayloadErrors } from './dom.js';
+import { MAX_TEXT_LENGTH, announce, ask, aside, checkbox, field, formErrorBox, h, newId, openDialog, showAlert, showPayloadErrors } from './dom.js';
 import { t } from './i18n.js';
 import * as ops from './operations.js';
 
@@ -101,7 +101,7 @@ export function openContactForm({ customerId = null, role = 'ADDITIONAL', contac
         },
       },
       customerName ? h('p', { class: 'about' }, t('contactOf', { name: customerName })) : null,
-      h('p', { class: 'hint' }, t('fieldLimit')),
+      h('p', { class: 'hint' }, t('fieldLimit', { limit: MAX_TEXT_LENGTH })),
       formError,
       f.salutation.row,
       f.title.row,

@@ -5,7 +5,7 @@
 
 import { RequestError } from './api.js';
 import { t } from './i18n.js';
-import { aside, field, formErrorBox, h, openDialog, showPayloadErrors } from './dom.js';
+import { MAX_TEXT_LENGTH, aside, field, formErrorBox, h, openDialog, showPayloadErrors } from './dom.js';
 
 /** CustomerInput from the form: empty fields are left out (nothing to save). */
 function toInput(f) {
@@ -172,7 +172,7 @@ export function openCustomerForm(options) {
           candidateList(candidates, pick),
         )
       : null,
-    h('p', { class: 'hint' }, t('fieldLimit')),
+    h('p', { class: 'hint' }, t('fieldLimit', { limit: MAX_TEXT_LENGTH })),
     formError,
     h(
       'fieldset',

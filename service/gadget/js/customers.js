@@ -4,7 +4,7 @@
 import { graphql } from './api.js';
 import { renderContactsTab } from './contacts.js';
 import { openCustomerForm } from './customer-form.js';
-import { aside, formatTime, h, newId } from './dom.js';
+import { MAX_TEXT_LENGTH, aside, formatTime, h, newId } from './dom.js';
 import { t } from './i18n.js';
 import * as ops from './operations.js';
 
@@ -28,7 +28,7 @@ function senderLine(sender) {
 export function renderPane(main, ctx) {
   const activities = h('ul', { class: 'rows', id: 'unassociated' });
   const searchId = newId('customer-search');
-  const searchInput = h('input', { id: searchId, type: 'search', name: 'search', maxlength: 2000, autocomplete: 'off' });
+  const searchInput = h('input', { id: searchId, type: 'search', name: 'search', maxlength: MAX_TEXT_LENGTH, autocomplete: 'off' });
   const results = h('ul', { class: 'rows', id: 'customer-results', 'aria-live': 'polite' });
 
   const createFor = (activity) => {

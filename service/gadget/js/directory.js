@@ -4,7 +4,7 @@
 
 import { graphql } from './api.js';
 import { openContactForm } from './contacts.js';
-import { aside, checkbox, h, newId, searchIcon } from './dom.js';
+import { MAX_TEXT_LENGTH, aside, checkbox, h, newId, searchIcon } from './dom.js';
 import { t } from './i18n.js';
 import * as ops from './operations.js';
 
@@ -32,7 +32,7 @@ export function render(main, ctx) {
   const state = { search: '', searchIn: [], order: { field: 'LAST_NAME', direction: 'ASC' }, cursors: [null], page: 0 };
 
   const searchId = newId('directory-search');
-  const searchInput = h('input', { id: searchId, type: 'search', name: 'search', maxlength: 2000, autocomplete: 'off' });
+  const searchInput = h('input', { id: searchId, type: 'search', name: 'search', maxlength: MAX_TEXT_LENGTH, autocomplete: 'off' });
   const boxes = SEARCH_FIELDS.map((f) => checkbox({ name: `in-${f}`, label: t(`searchField_${f}`) }));
   const advanced = h(
     'fieldset',

@@ -29,8 +29,13 @@ function append(el, children) {
 let uid = 0;
 export const newId = (prefix) => `${prefix}-${++uid}`;
 
-/** The limit the API states for every text field (docs/errors.md, FIELD_TOO_LONG). */
-export const MAX_TEXT_LENGTH = 2000;
+/** The limit the API states for every text field (the `limits` query; FIELD_TOO_LONG).
+ * 2,000 until the service has said (main.js asks it with the viewer). */
+export let MAX_TEXT_LENGTH = 2000;
+
+export function setTextLimit(limit) {
+  if (Number.isInteger(limit) && limit > 0) MAX_TEXT_LENGTH = limit;
+}
 
 /**
  * A labelled input with a hint and an error slot, both tied to it by aria-describedby.

@@ -8,6 +8,7 @@ const gql = (strings) => strings.join('');
 export const VIEWER = gql`
 query GadgetViewer {
   viewer { id role permissions customer { id displayName } }
+  limits { textLength }
 }`;
 
 
