@@ -32,6 +32,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
@@ -190,6 +191,9 @@ class RequestRejected(Exception):
         self.status, self.code, self.key, self.limit, self.params = status, code, key, limit, params
 
 
+#: Content types of the common request (`GraphQLApp.parse_http_body`).
+_PLAIN_JSON = frozenset({"application/json", "application/json; charset=utf-8", "application/json;charset=utf-8"})
+
 _BATCH_ITEM_FIELDS = {"query": str, "operationName": str, "variables": dict, "extensions": dict}
 
 
@@ -288,6 +292,8 @@ class GraphQLApp(GraphQL):
         """One operation, within what is left of the request's time. On time out, a query is
         cancelled; a mutation is left to finish (cancelling it between two writes could leave
         half of it done) while the client hears TIMEOUT at once."""
+        if self.fastpath is not None and self.fastpath.is_known_query(request_data, context):
+            return await self._execute_query_here(request, request_adapter, sub_response, context, root_value, request_data)
         watch = OperationWatch()
         token = watch_operation(watch)  # the task below copies the context, and with it `watch`
         try:
@@ -306,6 +312,25 @@ class GraphQLApp(GraphQL):
             return task.result()
         return self._timed_out(task, watch, context)
 
+    async def _execute_query_here(self, request, request_adapter, sub_response, context, root_value, request_data):
+        """A query whose document the fast path knows: nothing is left to finish after a
+        time out, so it runs in the request's own task under a timeout, without a task and
+        a wait of its own; on time out it is cancelled and the client hears TIMEOUT, as above."""
+        watch = OperationWatch()
+        token = watch_operation(watch)
+        try:
+            remaining = max(0.0, request.state.deadline - asyncio.get_running_loop().time())
+            timeout = asyncio.timeout(remaining)
+            try:
+                async with timeout:
+                    return await self._execute_single(request, request_adapter, sub_response, context, root_value, request_data, watch)
+            except TimeoutError:
+                if not timeout.expired():
+                    raise
+                return self._timed_out(None, watch, context)
+        finally:
+            reset_watch(token)
+
     async def _execute_single(self, request, request_adapter, sub_response, context, root_value, request_data, watch):
         if self.fastpath is not None:
             allowed = OperationType.from_http(request_adapter.method)
@@ -319,13 +344,38 @@ class GraphQLApp(GraphQL):
                 return result
         return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
 
+    async def parse_http_body(self, request: Any) -> Any:
+        """The common request, a POST of one operation as plain `application/json`, read
+        without Strawberry's general parsing (content-type parsing, stream transports: this
+        view has none); its checks on `query`, `variables` and `extensions` are the same.
+        Anything else, or anything odd, is left to Strawberry's own."""
+        if request.method == "POST" and not self._stream_transport_map and (request.content_type or "").lower() in _PLAIN_JSON:
+            data = self.parse_json(await request.get_body())
+            if isinstance(data, dict):
+                query, variables, extensions = data.get("query"), data.get("variables"), data.get("extensions")
+                if (
+                    isinstance(query, (str, type(None)))
+                    and isinstance(variables, (dict, type(None)))
+                    and isinstance(extensions, (dict, type(None)))
+                ):
+                    return GraphQLRequestData(
+                        query=query, variables=variables, operation_name=data.get("operationName"), extensions=extensions, protocol="http"
+                    )
+        return await super().parse_http_body(request)
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:  # NaN, lone surrogates, huge numbers: the standard library's answer
+            return super().decode_json(data)
+
     def encode_json(self, data: Any) -> bytes | str:
         try:
             return orjson.dumps(data)
         except (TypeError, orjson.JSONEncodeError):  # lone surrogates, huge ints: the standard library copes
             return super().encode_json(data)
 
-    def _timed_out(self, task: asyncio.Task, watch: OperationWatch, context: Any) -> ExecutionResult:
+    def _timed_out(self, task: asyncio.Task | None, watch: OperationWatch, context: Any) -> ExecutionResult:
         limit = self.settings.request_timeout_seconds
         request_id = getattr(context, "request_id", None)
         log.warning(
@@ -334,7 +384,8 @@ class GraphQLApp(GraphQL):
             limit,
             " (its mutation is left to finish)" if watch.is_mutation else "",
         )
-        self._let_go(task, watch, request_id)
+        if task is not None:
+            self._let_go(task, watch, request_id)
         error = limit_error(
             getattr(context, "locale", "en"), "TIMEOUT", "timeout_mutation" if watch.is_mutation else "timeout", limit=limit
         )

@@ -431,6 +431,12 @@ class Deterministic:
         self.monkeypatch.setattr(self.ids_module, "time", type("time", (), {"time_ns": staticmethod(lambda: 1_800_000_000_000_000_000)}))
         start = datetime(2026, 3, 2, tzinfo=UTC)
         self.clock = lambda: start + timedelta(seconds=next(ticks))
+        from service import authentication
+
+        secrets = iter(range(1, 10**6))  # customer-account credentials
+        self.monkeypatch.setattr(
+            authentication, "secrets", type("secrets", (), {"token_urlsafe": staticmethod(lambda n: f"secret{next(secrets)}")})
+        )
 
 
 def both_mutations(deterministic: Deterministic, query: str, actor, locale: str, variables=None):

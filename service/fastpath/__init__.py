@@ -137,6 +137,16 @@ class FastPath:
             watch.operation_type = operation_type
         return await self._generic(cached, name, variables, context, root_value)
 
+    def is_known_query(self, request_data: Any, context: Any) -> bool:
+        """Whether this request is a query of a document already in the cache (the HTTP
+        view runs those without a task of their own: service/app.py)."""
+        query, name = getattr(request_data, "query", None), getattr(request_data, "operation_name", None)
+        if not isinstance(query, str) or (name is not None and not isinstance(name, str)):
+            return False
+        cached = self.documents.peek(query, limits_of(context))
+        operation = cached.operation(name) if cached is not None else None
+        return operation is not None and operation.operation is CoreOperationType.QUERY
+
     def _plan(self, cached: CachedDocument, name: str | None) -> Any:
         try:
             return cached.plans[name]

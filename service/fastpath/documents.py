@@ -69,6 +69,10 @@ class DocumentCache:
         self._documents.move_to_end(key)
         return found
 
+    def peek(self, query: str, limits: Limits) -> CachedDocument | None:
+        """The cached document if there is one; never parses."""
+        return self._documents.get((query, limits))
+
     def _prepare(self, query: str, limits: Limits) -> CachedDocument | None:
         try:
             document = parse(query, max_tokens=limits.tokens)
