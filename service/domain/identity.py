@@ -6,8 +6,12 @@ customer being created (to look for duplicates), so one strategy serves all thre
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .records import Customer, PostalAddress, Sender
+
+if TYPE_CHECKING:
+    from .customer_input import CustomerFields
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +44,9 @@ class Identity:
         )
 
     @classmethod
-    def of_customer(cls, customer: Customer) -> Identity:
+    def of_customer(cls, customer: Customer | CustomerFields) -> Identity:
+        """A stored customer's identity, or that of the fields of one being created (both
+        have the names, emails, phones and address)."""
         return cls(
             first_name=customer.first_name,
             last_name=customer.last_name,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable
+import functools
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import strawberry
@@ -36,11 +37,19 @@ def _raw(global_id: str, type_name: str, field: str) -> str:
     return raw
 
 
-async def _guard(info: Info, work: Awaitable[Any]) -> Any:
-    try:
-        return await work
-    except DomainUserError as err:
-        return to_payload_error(err, info.context)
+def _payload_errors(resolver: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """A mutation resolver whose use case's UserError becomes the payload's error type
+    (NotFoundError, InvalidInputError, ...) instead of a top-level error. The wrapper keeps
+    the resolver's signature and annotations (functools.wraps), which Strawberry reads."""
+
+    @functools.wraps(resolver)
+    async def resolve(self: Any, info: Info, **arguments: Any) -> Any:
+        try:
+            return await resolver(self, info, **arguments)
+        except DomainUserError as err:
+            return to_payload_error(err, info.context)
+
+    return resolve
 
 
 @strawberry.enum(description="What recordActivity did with the activity.")
@@ -58,6 +67,18 @@ class RecordActivitySuccess:
     customer: Customer | None = strawberry.field(description="The recognised customer (outcome ASSOCIATED).")
     open_list_entry: OpenListEntry | None = strawberry.field(description="The pending customer (outcome ADDED_TO_OPEN_LIST).")
     candidates: list[MatchCandidate] = strawberry.field(description="Every candidate the matching strategy found, best first.")
+
+    @classmethod
+    def of(cls, recorded: Any) -> Any:
+        """From what recording an activity gave: the use case's result, or the
+        ActivityRecorded event that the screen pop (a subclass) carries."""
+        return cls(
+            outcome=RecordActivityOutcome(recorded.outcome.value),
+            activity=Activity.from_domain(recorded.activity),
+            customer=Customer.from_domain(recorded.customer) if recorded.customer else None,
+            open_list_entry=OpenListEntry.from_domain(recorded.entry) if recorded.entry else None,
+            candidates=[MatchCandidate.from_domain(c) for c in recorded.candidates],
+        )
 
 
 @strawberry.type(description="The customer was created from the open-list entry.")
@@ -178,27 +199,19 @@ class Mutation:
         description="An incoming call, chat or email arrives. A confidently recognised customer gets the activity; "
         "otherwise a pending new customer, pre-filled from the sender, joins the agent's open list."
     )
+    @_payload_errors
     async def record_activity(
         self, info: Info, input: Annotated[RecordActivityInput, strawberry.argument(description="The activity.")]
     ) -> RecordActivityPayload:
-        async def work():
-            ctx = info.context
-            r = await activities.record_activity(ctx.runtime, ctx.actor, input.to_draft())
-            return RecordActivitySuccess(
-                outcome=RecordActivityOutcome(r.outcome.value),
-                activity=Activity.from_domain(r.activity),
-                customer=Customer.from_domain(r.customer) if r.customer else None,
-                open_list_entry=OpenListEntry.from_domain(r.entry) if r.entry else None,
-                candidates=[MatchCandidate.from_domain(c) for c in r.candidates],
-            )
-
-        return await _guard(info, work())
+        ctx = info.context
+        return RecordActivitySuccess.of(await activities.record_activity(ctx.runtime, ctx.actor, input.to_draft()))
 
     @strawberry.mutation(
         description="Create on the customer information form of an open-list entry: saves the customer (from `input`, "
         "or the pre-filled data when `input` is left out), associates the entry's activity with it and takes the entry "
         "off the open list. Repeating it creates no second customer: it returns ALREADY_RESOLVED with the entry."
     )
+    @_payload_errors
     async def create_customer_from_open_list(
         self,
         info: Info,
@@ -211,40 +224,36 @@ class Mutation:
             bool, strawberry.argument(description="Create even if existing customers look like this one (policy 'block').")
         ] = False,
     ) -> CreateCustomerFromOpenListPayload:
-        async def work():
-            ctx = info.context
-            raw = _raw(entry_id, "OpenListEntry", "entryId")
-            draft = input.to_draft() if input is not None else None
-            customer, activity, entry, duplicates = await open_list.create_from_open_list(
-                ctx.runtime, ctx.actor, raw, draft, confirmed=confirm_not_duplicate
-            )
-            return CreateCustomerFromOpenListSuccess(
-                customer=Customer.from_domain(customer),
-                activity=Activity.from_domain(activity),
-                entry=OpenListEntry.from_domain(entry),
-                duplicates=[MatchCandidate.from_domain(c) for c in duplicates],
-            )
-
-        return await _guard(info, work())
+        ctx = info.context
+        raw = _raw(entry_id, "OpenListEntry", "entryId")
+        draft = input.to_draft() if input is not None else None
+        customer, activity, entry, duplicates = await open_list.create_from_open_list(
+            ctx.runtime, ctx.actor, raw, draft, confirmed=confirm_not_duplicate
+        )
+        return CreateCustomerFromOpenListSuccess(
+            customer=Customer.from_domain(customer),
+            activity=Activity.from_domain(activity),
+            entry=OpenListEntry.from_domain(entry),
+            duplicates=[MatchCandidate.from_domain(c) for c in duplicates],
+        )
 
     @strawberry.mutation(
         description="Close, then Discard: the entry leaves the open list, no customer is created, and its activity stays unassociated."
     )
+    @_payload_errors
     async def discard_open_list_entry(
         self, info: Info, entry_id: Annotated[strawberry.ID, strawberry.argument(description="The open-list entry.")]
     ) -> DiscardOpenListEntryPayload:
-        async def work():
-            ctx = info.context
-            entry = await open_list.discard(ctx.runtime, ctx.actor, _raw(entry_id, "OpenListEntry", "entryId"))
-            activity = await ctx.activities.load(entry.activity_id)
-            return DiscardOpenListEntrySuccess(entry=OpenListEntry.from_domain(entry), activity=Activity.from_domain(activity))
-
-        return await _guard(info, work())
+        ctx = info.context
+        entry = await open_list.discard(ctx.runtime, ctx.actor, _raw(entry_id, "OpenListEntry", "entryId"))
+        activity = await ctx.activities.load(entry.activity_id)
+        return DiscardOpenListEntrySuccess(entry=OpenListEntry.from_domain(entry), activity=Activity.from_domain(activity))
 
     @strawberry.mutation(
         description="Create in the customer management pane. Given an activity, it is associated with the new customer "
         "(and leaves the open list if it was waiting there)."
     )
+    @_payload_errors
     async def create_customer(
         self,
         info: Info,
@@ -256,24 +265,22 @@ class Mutation:
             bool, strawberry.argument(description="Create even if existing customers look like this one (policy 'block').")
         ] = False,
     ) -> CreateCustomerPayload:
-        async def work():
-            ctx = info.context
-            raw_activity = _raw(activity_id, "Activity", "activityId") if activity_id is not None else None
-            customer, activity, duplicates = await customers.create_customer(
-                ctx.runtime, ctx.actor, input.to_draft(), raw_activity, confirmed=confirm_not_duplicate
-            )
-            return CreateCustomerSuccess(
-                customer=Customer.from_domain(customer),
-                activity=Activity.from_domain(activity) if activity else None,
-                duplicates=[MatchCandidate.from_domain(c) for c in duplicates],
-            )
-
-        return await _guard(info, work())
+        ctx = info.context
+        raw_activity = _raw(activity_id, "Activity", "activityId") if activity_id is not None else None
+        customer, activity, duplicates = await customers.create_customer(
+            ctx.runtime, ctx.actor, input.to_draft(), raw_activity, confirmed=confirm_not_duplicate
+        )
+        return CreateCustomerSuccess(
+            customer=Customer.from_domain(customer),
+            activity=Activity.from_domain(activity) if activity else None,
+            duplicates=[MatchCandidate.from_domain(c) for c in duplicates],
+        )
 
     @strawberry.mutation(
         description="Change a customer. Send the version you read; if someone changed it since, you get VERSION_CONFLICT "
         "with the current version and nothing is overwritten. Fields left out of `input` keep their values."
     )
+    @_payload_errors
     async def update_customer(
         self,
         info: Info,
@@ -281,55 +288,49 @@ class Mutation:
         expected_version: Annotated[int, strawberry.argument(description="The `version` you read.")],
         input: Annotated[CustomerInput, strawberry.argument(description="The fields to change.")],
     ) -> UpdateCustomerPayload:
-        async def work():
-            ctx = info.context
-            raw = _raw(id, "Customer", "id")
-            customer = await customers.update_customer(ctx.runtime, ctx.actor, raw, expected_version, input.to_draft())
-            return UpdateCustomerSuccess(customer=Customer.from_domain(customer))
-
-        return await _guard(info, work())
+        ctx = info.context
+        raw = _raw(id, "Customer", "id")
+        customer = await customers.update_customer(ctx.runtime, ctx.actor, raw, expected_version, input.to_draft())
+        return UpdateCustomerSuccess(customer=Customer.from_domain(customer))
 
     @strawberry.mutation(
         description="Associate an unassociated activity with a customer, or move it to another customer. If the activity "
         "waits on the open list, its entry leaves the list as ASSOCIATED (the agent picked an existing customer)."
     )
+    @_payload_errors
     async def associate_activity(
         self,
         info: Info,
         activity_id: Annotated[strawberry.ID, strawberry.argument(description="The activity.")],
         customer_id: Annotated[strawberry.ID, strawberry.argument(description="The customer.")],
     ) -> AssociateActivityPayload:
-        async def work():
-            ctx = info.context
-            activity, customer = await associate.associate_activity(
-                ctx.runtime,
-                ctx.actor,
-                _raw(activity_id, "Activity", "activityId"),
-                _raw(customer_id, "Customer", "customerId"),
-            )
-            return AssociateActivitySuccess(activity=Activity.from_domain(activity), customer=Customer.from_domain(customer))
-
-        return await _guard(info, work())
+        ctx = info.context
+        activity, customer = await associate.associate_activity(
+            ctx.runtime,
+            ctx.actor,
+            _raw(activity_id, "Activity", "activityId"),
+            _raw(customer_id, "Customer", "customerId"),
+        )
+        return AssociateActivitySuccess(activity=Activity.from_domain(activity), customer=Customer.from_domain(customer))
 
     @strawberry.mutation(description="Add a contact to a customer (\"Add main/additional contact\"). The caller becomes its owner.")
+    @_payload_errors
     async def add_contact(
         self,
         info: Info,
         customer_id: Annotated[strawberry.ID, strawberry.argument(description="The customer.")],
         input: Annotated[ContactInput, strawberry.argument(description="The contact.")],
     ) -> AddContactPayload:
-        async def work():
-            ctx = info.context
-            raw = _raw(customer_id, "Customer", "customerId")
-            contact, customer = await contacts.add_contact(ctx.runtime, ctx.actor, raw, input.to_draft())
-            return AddContactSuccess(contact=Contact.from_domain(contact), customer=Customer.from_domain(customer))
-
-        return await _guard(info, work())
+        ctx = info.context
+        raw = _raw(customer_id, "Customer", "customerId")
+        contact, customer = await contacts.add_contact(ctx.runtime, ctx.actor, raw, input.to_draft())
+        return AddContactSuccess(contact=Contact.from_domain(contact), customer=Customer.from_domain(customer))
 
     @strawberry.mutation(
         description="Edit a contact, or move it between MAIN and ADDITIONAL by sending `role`. Send the version you read; "
         "a stale one is VERSION_CONFLICT and nothing is overwritten. Fields left out keep their values."
     )
+    @_payload_errors
     async def update_contact(
         self,
         info: Info,
@@ -337,81 +338,68 @@ class Mutation:
         expected_version: Annotated[int, strawberry.argument(description="The `version` you read.")],
         input: Annotated[ContactInput, strawberry.argument(description="The fields to change.")],
     ) -> UpdateContactPayload:
-        async def work():
-            ctx = info.context
-            contact = await contacts.update_contact(
-                ctx.runtime, ctx.actor, _raw(id, "Contact", "id"), expected_version, input.to_draft()
-            )
-            return UpdateContactSuccess(contact=Contact.from_domain(contact))
-
-        return await _guard(info, work())
+        ctx = info.context
+        contact = await contacts.update_contact(
+            ctx.runtime, ctx.actor, _raw(id, "Contact", "id"), expected_version, input.to_draft()
+        )
+        return UpdateContactSuccess(contact=Contact.from_domain(contact))
 
     @strawberry.mutation(description="Remove a contact from its customer.")
+    @_payload_errors
     async def remove_contact(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The contact.")]
     ) -> RemoveContactPayload:
-        async def work():
-            ctx = info.context
-            contact = await contacts.remove_contact(ctx.runtime, ctx.actor, _raw(id, "Contact", "id"))
-            customer = await ctx.customers.load(contact.customer_id)
-            return RemoveContactSuccess(removed_contact_id=id, customer=Customer.from_domain(customer))
-
-        return await _guard(info, work())
+        ctx = info.context
+        contact = await contacts.remove_contact(ctx.runtime, ctx.actor, _raw(id, "Contact", "id"))
+        customer = await ctx.customers.load(contact.customer_id)
+        return RemoveContactSuccess(removed_contact_id=id, customer=Customer.from_domain(customer))
 
     @strawberry.mutation(
         description="Give a contact a customer account (administrators): a login that sees its own customer's data "
         "within `permissions` and nothing else. The credential is in the answer, once."
     )
+    @_payload_errors
     async def create_customer_account(
         self,
         info: Info,
         contact_id: Annotated[strawberry.ID, strawberry.argument(description="The contact.")],
         permissions: Annotated[list[CustomerPermission], strawberry.argument(description="What the account may see.")],
     ) -> CustomerAccountCredentialPayload:
-        async def work():
-            ctx = info.context
-            granted = [records.CustomerPermission(p.value) for p in permissions]
-            contact, token = await accounts.create_account(ctx.runtime, ctx.actor, _raw(contact_id, "Contact", "contactId"), granted)
-            return CustomerAccountCredentialSuccess(contact=Contact.from_domain(contact), credential=token)
-
-        return await _guard(info, work())
+        ctx = info.context
+        granted = [records.CustomerPermission(p.value) for p in permissions]
+        contact, token = await accounts.create_account(ctx.runtime, ctx.actor, _raw(contact_id, "Contact", "contactId"), granted)
+        return CustomerAccountCredentialSuccess(contact=Contact.from_domain(contact), credential=token)
 
     @strawberry.mutation(description="Issue a new credential for a contact's account (administrators); the old one stops working.")
+    @_payload_errors
     async def rotate_customer_account_credential(
         self, info: Info, contact_id: Annotated[strawberry.ID, strawberry.argument(description="The contact.")]
     ) -> CustomerAccountCredentialPayload:
-        async def work():
-            ctx = info.context
-            contact, token = await accounts.rotate_credential(ctx.runtime, ctx.actor, _raw(contact_id, "Contact", "contactId"))
-            return CustomerAccountCredentialSuccess(contact=Contact.from_domain(contact), credential=token)
-
-        return await _guard(info, work())
+        ctx = info.context
+        contact, token = await accounts.rotate_credential(ctx.runtime, ctx.actor, _raw(contact_id, "Contact", "contactId"))
+        return CustomerAccountCredentialSuccess(contact=Contact.from_domain(contact), credential=token)
 
     @strawberry.mutation(description="Disable (enabled: false) or re-enable a contact's account (administrators).")
+    @_payload_errors
     async def set_customer_account_enabled(
         self,
         info: Info,
         contact_id: Annotated[strawberry.ID, strawberry.argument(description="The contact.")],
         enabled: Annotated[bool, strawberry.argument(description="false: the account cannot log in.")],
     ) -> CustomerAccountPayload:
-        async def work():
-            ctx = info.context
-            contact = await accounts.set_enabled(ctx.runtime, ctx.actor, _raw(contact_id, "Contact", "contactId"), enabled)
-            return CustomerAccountSuccess(contact=Contact.from_domain(contact))
-
-        return await _guard(info, work())
+        ctx = info.context
+        contact = await accounts.set_enabled(ctx.runtime, ctx.actor, _raw(contact_id, "Contact", "contactId"), enabled)
+        return CustomerAccountSuccess(contact=Contact.from_domain(contact))
 
     @strawberry.mutation(description="Change what a contact's account may see (administrators).")
+    @_payload_errors
     async def set_customer_account_permissions(
         self,
         info: Info,
         contact_id: Annotated[strawberry.ID, strawberry.argument(description="The contact.")],
         permissions: Annotated[list[CustomerPermission], strawberry.argument(description="What the account may see.")],
     ) -> CustomerAccountPayload:
-        async def work():
-            ctx = info.context
-            granted = [records.CustomerPermission(p.value) for p in permissions]
-            contact = await accounts.set_permissions(ctx.runtime, ctx.actor, _raw(contact_id, "Contact", "contactId"), granted)
-            return CustomerAccountSuccess(contact=Contact.from_domain(contact))
-
-        return await _guard(info, work())
+        ctx = info.context
+        granted = [records.CustomerPermission(p.value) for p in permissions]
+        contact = await accounts.set_permissions(ctx.runtime, ctx.actor, _raw(contact_id, "Contact", "contactId"), granted)
+        return CustomerAccountSuccess(contact=Contact.from_domain(contact))

@@ -20,8 +20,8 @@ from ..i18n import DEFAULT, format_number
 from ..pubsub import PubSubUnavailable, SubscriberTooSlow
 from ..usecases import live
 from .errors import to_graphql_error
-from .mutations import RecordActivityOutcome
-from .types import Activity, Customer, MatchCandidate, OpenListEntry
+from .mutations import RecordActivitySuccess
+from .types import OpenListEntry
 
 log = logging.getLogger("customer_context.live")
 
@@ -156,12 +156,8 @@ class OpenListChange:
 @strawberry.type(
     description="The screen pop: what the agent's desktop shows when an activity arrives, the same as recordActivity answered."
 )
-class ScreenPop:
-    outcome: RecordActivityOutcome = strawberry.field(description="Associated with a customer, or added to the open list.")
-    activity: Activity = strawberry.field(description="The recorded activity.")
-    customer: Customer | None = strawberry.field(description="The recognised customer (outcome ASSOCIATED).")
-    open_list_entry: OpenListEntry | None = strawberry.field(description="The pending customer (outcome ADDED_TO_OPEN_LIST).")
-    candidates: list[MatchCandidate] = strawberry.field(description="Every candidate the matching strategy found, best first.")
+class ScreenPop(RecordActivitySuccess):
+    """recordActivity's success fields, for whoever watches (RecordActivitySuccess.of)."""
 
 
 def _open_list_change(change: live.OpenListChange) -> OpenListChange:
@@ -169,13 +165,7 @@ def _open_list_change(change: live.OpenListChange) -> OpenListChange:
 
 
 def _screen_pop(event: Any) -> ScreenPop:
-    return ScreenPop(
-        outcome=RecordActivityOutcome(event.outcome.value),
-        activity=Activity.from_domain(event.activity),
-        customer=Customer.from_domain(event.customer) if event.customer else None,
-        open_list_entry=OpenListEntry.from_domain(event.entry) if event.entry else None,
-        candidates=[MatchCandidate.from_domain(c) for c in event.candidates],
-    )
+    return ScreenPop.of(event)
 
 
 _AGENT_ID = (

@@ -35,21 +35,12 @@ async def match_customers(rt: Runtime, actor: Actor, draft: IdentityDraft, limit
     return await rt.matcher.candidates(identity, rt.store, limit=limit)
 
 
-def identity_of(fields: CustomerFields) -> Identity:
-    return Identity(
-        first_name=fields.first_name,
-        last_name=fields.last_name,
-        organization_name=fields.organization_name,
-        emails=tuple(e.normalized for e in fields.emails),
-        phones=tuple(p.e164 for p in fields.phones),
-        address=fields.address,
-    )
 
 
 async def likely_duplicates(rt: Runtime, fields: CustomerFields, *, confirmed: bool) -> list[Candidate]:
     """Existing customers that look like the one about to be created. With the "block"
     policy and no confirmation from the client, raises DuplicateSuspected instead."""
-    found = await rt.matcher.candidates(identity_of(fields), rt.store, limit=5)
+    found = await rt.matcher.candidates(Identity.of_customer(fields), rt.store, limit=5)
     duplicates = [c for c in found if c.score >= rt.settings.duplicate_threshold]
     if duplicates and rt.settings.duplicate_policy == "block" and not confirmed:
         raise DuplicateSuspected(duplicates)
