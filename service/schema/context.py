@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
 
 from ..i18n import negotiate, translate
 from ..authentication import LOCAL_DEVELOPER, request_id_from
 from ..domain.access import Actor, Role
+from ..domain.errors import UserError
 from ..runtime import Runtime
 
 
@@ -34,6 +36,13 @@ class Context:
 
     def t(self, message_key: str, /, **params: Any) -> str:
         return translate(self.locale, message_key, **params)
+
+
+def to_graphql_error(err: UserError, ctx: Any) -> GraphQLError:
+    """For queries (which have no payload union): a top-level error with code and field,
+    its message in the request's language."""
+    message = ctx.t(err.message_key, **{"field": err.field, **err.params})
+    return GraphQLError(message, extensions={"code": err.code, "field": err.field})
 
 
 def request_id_of(request: Any) -> str:

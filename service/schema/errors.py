@@ -8,7 +8,6 @@ from __future__ import annotations
 import enum
 
 import strawberry
-from graphql import GraphQLError
 
 from ..domain import errors as domain
 from .ids import to_global_id
@@ -141,11 +140,6 @@ def to_payload_error(err: domain.UserError, ctx) -> UserError:
             code=code, message=ctx.t(err.message_key), field=err.field, entry=OpenListEntry.from_domain(err.entry)
         )
     return FieldError(code=code, message=_message(ctx, err.message_key, err.params, err.field), field=err.field, limit=None)
-
-
-def to_graphql_error(err: domain.UserError, ctx) -> GraphQLError:
-    """For queries (which have no payload union): a top-level error with code and field."""
-    return GraphQLError(_message(ctx, err.message_key, err.params, err.field), extensions={"code": err.code, "field": err.field})
 
 
 def not_found(kind: str, sent_id: str, field: str) -> domain.NotFound:

@@ -12,7 +12,8 @@ from strawberry.types import Info
 from ..usecases import matching, queries
 from ..domain import limits as domain_limits
 from ..domain.errors import UserError as DomainUserError
-from .errors import not_found, to_graphql_error
+from .context import to_graphql_error
+from .errors import not_found
 from .ids import cursor_in, from_global_id, raw_id_of
 from .inputs import ContactFilter, ContactOrder, IdentityInput
 from .visibility import visible

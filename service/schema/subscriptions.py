@@ -19,7 +19,7 @@ from ..domain.errors import UserError as DomainUserError
 from ..i18n import DEFAULT, format_number
 from ..pubsub import PubSubUnavailable, SubscriberTooSlow
 from ..usecases import live
-from .errors import to_graphql_error
+from .context import to_graphql_error
 from .mutations import RecordActivitySuccess
 from .types import OpenListEntry
 

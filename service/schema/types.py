@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.types import Info
 
 from ..domain import records
@@ -23,6 +22,7 @@ from ..domain.contact_directory import ContactQuery, ContactSort
 from ..storage import Page
 from ..usecases import contacts as contact_usecases
 from ..usecases import queries
+from .context import to_graphql_error
 from .ids import cursor_in, cursor_out, raw_id_of, to_global_id
 
 if TYPE_CHECKING:
@@ -77,9 +77,7 @@ async def paged(ctx: Context, work: Awaitable[Page]) -> Page:
     try:
         return await work
     except DomainUserError as err:
-        raise GraphQLError(
-            ctx.t(err.message_key, **{"field": err.field, **err.params}), extensions={"code": err.code, "field": err.field}
-        ) from None
+        raise to_graphql_error(err, ctx) from None
 
 
 def page_info(page: Page) -> PageInfo:
