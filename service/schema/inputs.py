@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry import UNSET
@@ -40,6 +42,17 @@ class PostalAddressInput:
     region: str | None = strawberry.field(default=None, description="Region, county or state.")
     country: str | None = strawberry.field(default=None, description="Country.")
 
+    def to_draft(self) -> AddressDraft:
+        return AddressDraft(self.street, self.city, self.postcode, self.region, self.country)
+
+
+def _kept(value: Any, convert: Callable[[Any], Any] | None = None) -> Any:
+    """An update input's field: KEEP when the client left it out (UNSET), else the value
+    (null included: it clears), through `convert` when given."""
+    if value is UNSET:
+        return KEEP
+    return value if convert is None else convert(value)
+
 
 @strawberry.input(description="A free-form attribute.")
 class AttributeInput:
@@ -65,24 +78,15 @@ class CustomerInput:
     )
 
     def to_draft(self) -> CustomerDraft:
-        def keep(value):
-            return KEEP if value is UNSET else value
-
         return CustomerDraft(
-            first_name=keep(self.first_name),
-            last_name=keep(self.last_name),
-            organization_name=keep(self.organization_name),
-            emails=KEEP if self.emails is UNSET else [EmailDraft(e.address, e.label) for e in self.emails or []],
-            phones=KEEP if self.phones is UNSET else [PhoneDraft(p.number, p.label) for p in self.phones or []],
-            address=KEEP
-            if self.address is UNSET
-            else (
-                AddressDraft(self.address.street, self.address.city, self.address.postcode, self.address.region, self.address.country)
-                if self.address is not None
-                else None
-            ),
-            external_id=keep(self.external_id),
-            attributes=KEEP if self.attributes is UNSET else [(a.key, a.value) for a in self.attributes or []],
+            first_name=_kept(self.first_name),
+            last_name=_kept(self.last_name),
+            organization_name=_kept(self.organization_name),
+            emails=_kept(self.emails, lambda emails: [EmailDraft(e.address, e.label) for e in emails or []]),
+            phones=_kept(self.phones, lambda phones: [PhoneDraft(p.number, p.label) for p in phones or []]),
+            address=_kept(self.address, lambda a: a.to_draft() if a is not None else None),
+            external_id=_kept(self.external_id),
+            attributes=_kept(self.attributes, lambda attributes: [(a.key, a.value) for a in attributes or []]),
         )
 
 
@@ -113,7 +117,7 @@ class IdentityInput:
             organization_name=self.organization_name,
             email=self.email,
             phone=self.phone,
-            address=AddressDraft(a.street, a.city, a.postcode, a.region, a.country) if a else None,
+            address=a.to_draft() if a else None,
         )
 
 
@@ -169,18 +173,15 @@ class ContactInput:
     )
 
     def to_draft(self) -> ContactDraft:
-        def keep(value):
-            return KEEP if value is UNSET else value
-
         return ContactDraft(
-            salutation=keep(self.salutation),
-            first_name=keep(self.first_name),
-            last_name=keep(self.last_name),
-            title=keep(self.title),
-            email=keep(self.email),
-            phone=keep(self.phone),
-            role=KEEP if self.role is UNSET else (records.ContactRole(self.role.value) if self.role else None),
-            reminder_contact=keep(self.reminder_contact),
+            salutation=_kept(self.salutation),
+            first_name=_kept(self.first_name),
+            last_name=_kept(self.last_name),
+            title=_kept(self.title),
+            email=_kept(self.email),
+            phone=_kept(self.phone),
+            role=_kept(self.role, lambda role: records.ContactRole(role.value) if role else None),
+            reminder_contact=_kept(self.reminder_contact),
         )
 
 
