@@ -12,12 +12,14 @@ Both are driven by `wrk` (installed with apt-get when missing) with the same req
 For each workload it prints requests per second and p50/p99 latency of both and the ratio
 service/baseline, after checking that both answer every sampled request identically.
 
-Then (unless --no-growth) it builds stores of 10,000 to 1,000,000 customers in this process
-and prints how the screen-pop look-up and the directory search through the service's
-GraphQL endpoint (in-process ASGI, no network) change with the number of customers.
+Then (unless --no-growth) it builds stores of 10,000 to 1,000,000 customers, each in a child
+process of its own under an address-space limit (--growth-limit-gb), and prints how the
+screen-pop look-up and the directory search through the service's GraphQL endpoint
+(in-process ASGI, no network) change with the number of customers.
 
     .venv/bin/python benchmarks/service_load.py [--customers 100000] [--duration 10]
-        [--connections 8] [--growth 10000,100000,1000000] [--no-growth] [--no-fastpath]
+        [--connections 8] [--growth 10000,100000,1000000] [--growth-limit-gb 20] [--no-growth]
+        [--no-fastpath]
 """
 
 from __future__ import annotations
@@ -76,11 +78,12 @@ def phone_of(i: int) -> tuple[str, str]:
     return f"+420 60{block + 1} {rest // 1000:03d} {rest % 1000:03d}", e164
 
 
-def make_dataset(n: int, seed: int = 7) -> tuple[list[Customer], list[Contact], list[Activity]]:
-    """n customers (a third organisations), about 2 contacts and 1.5 activities each."""
+def iter_dataset(n: int, seed: int = 7):
+    """The records of `make_dataset`, one customer's at a time, as (kind, record): the
+    customer, then its contacts, then its activities. Nothing is kept, so a million
+    customers can be written to a snapshot without holding them."""
     rng = random.Random(seed)
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    customers, contacts, activities = [], [], []
     for i in range(n):
         created = t0 + timedelta(seconds=i)
         number, e164 = phone_of(i)
@@ -105,60 +108,80 @@ def make_dataset(n: int, seed: int = 7) -> tuple[list[Customer], list[Contact], 
             address=PostalAddress(street=f"Hlavní {i % 200}", city=rng.choice(CITIES), postcode=f"{10000 + i % 80000}", country="CZ"),
             external_id=f"crm-{i}",
         )
-        customers.append(c)
+        yield "customers", c
         for k in range(rng.choice((0, 1, 2, 2, 3, 4))):
             cf, cl = rng.choice(FIRST), rng.choice(LAST)
             ce = f"{cf}.{cl}.{i}.{k}@example.eu".lower()
-            contacts.append(
-                Contact(
-                    f"co{i:07d}{k}",
-                    1,
-                    created,
-                    created,
-                    "bench",
-                    customer_id=c.id,
-                    role=ContactRole.MAIN if k == 0 or rng.random() < 0.3 else ContactRole.ADDITIONAL,
-                    salutation=rng.choice(SALUTATIONS),
-                    first_name=cf,
-                    last_name=cl,
-                    title=rng.choice(TITLES),
-                    email=EmailAddress(ce, ce) if rng.random() < 0.85 else None,
-                    phone=PhoneNumber(number, e164) if rng.random() < 0.5 else None,
-                    reminder_contact=rng.random() < 0.1,
-                )
+            yield "contacts", Contact(
+                f"co{i:07d}{k}",
+                1,
+                created,
+                created,
+                "bench",
+                customer_id=c.id,
+                role=ContactRole.MAIN if k == 0 or rng.random() < 0.3 else ContactRole.ADDITIONAL,
+                salutation=rng.choice(SALUTATIONS),
+                first_name=cf,
+                last_name=cl,
+                title=rng.choice(TITLES),
+                email=EmailAddress(ce, ce) if rng.random() < 0.85 else None,
+                phone=PhoneNumber(number, e164) if rng.random() < 0.5 else None,
+                reminder_contact=rng.random() < 0.1,
             )
         for k in range(rng.choice((0, 1, 1, 2, 3))):
             at = created + timedelta(hours=k + 1)
-            activities.append(
-                Activity(
-                    f"ac{i:07d}{k}",
-                    2,
-                    at,
-                    at,
-                    "bench",
-                    channel=Channel.CALL,
-                    direction=Direction.INBOUND,
-                    sender=Sender(phone=number, phone_e164=e164),
-                    occurred_at=at,
-                    customer_id=c.id,
-                    associated_at=at,
-                )
+            yield "activities", Activity(
+                f"ac{i:07d}{k}",
+                2,
+                at,
+                at,
+                "bench",
+                channel=Channel.CALL,
+                direction=Direction.INBOUND,
+                sender=Sender(phone=number, phone_e164=e164),
+                occurred_at=at,
+                customer_id=c.id,
+                associated_at=at,
             )
-    return customers, contacts, activities
+
+
+def make_dataset(n: int, seed: int = 7) -> tuple[list[Customer], list[Contact], list[Activity]]:
+    """n customers (a third organisations), about 2 contacts and 1.5 activities each."""
+    tables: dict[str, list] = {"customers": [], "contacts": [], "activities": []}
+    for kind, record in iter_dataset(n, seed):
+        tables[kind].append(record)
+    return tables["customers"], tables["contacts"], tables["activities"]
 
 
 def write_data_file(path: Path, customers, contacts, activities) -> None:
     """A `--data-file` whose snapshot holds the records (plugins/memory/journal.py)."""
+    write_records(
+        path,
+        [("customers", c) for c in customers] + [("contacts", k) for k in contacts] + [("activities", a) for a in activities],
+    )
+
+
+def write_records(path: Path, records) -> dict[str, int]:
+    """A `--data-file` whose snapshot holds `records` ((kind, record) pairs, consumed one at
+    a time, so a generator is never held whole); the number written of each kind."""
     from plugins.memory.journal import Journal
+
+    counts: dict[str, int] = {}
+
+    def counted():
+        for kind, record in records:
+            counts[kind] = counts.get(kind, 0) + 1
+            yield kind, record
 
     journal = Journal(str(path))
     journal.open(lambda kind, record: None, lambda kind, record_id: None)
     try:
-        journal.compact(
-            [("customers", c) for c in customers] + [("contacts", k) for k in contacts] + [("activities", a) for a in activities]
-        )
+        mark = journal.begin_compaction()
+        journal.write_snapshot(counted(), mark)  # raises, unlike compact(), which logs
+        journal.finish_compaction(mark)
     finally:
         journal.close()
+    return counts
 
 
 # --- the workloads -----------------------------------------------------------------------
@@ -393,9 +416,13 @@ def measure(args, wrk: str, workdir: Path, data_file: Path, n: int) -> None:
 # --- growth ------------------------------------------------------------------------------
 
 
-def growth(sizes: list[int], requests: int, no_fastpath: bool) -> None:
-    """Median latency of the screen pop and the directory search through the real app
-    (in-process ASGI), at each store size."""
+def growth_row(n: int, requests: int, no_fastpath: bool) -> dict[str, Any]:
+    """One row of the growth table, measured in this process (a child of `growth`): the data
+    set written as a snapshot, streaming (never held whole), then a store opened from it by
+    the real app (its lifespan replays the snapshot, as `serve --data-file` does) and the
+    screen pop and the directory search asked through it in-process."""
+    import resource
+
     from starlette.testclient import TestClient
 
     from plugins.memory import MemoryStore
@@ -404,19 +431,13 @@ def growth(sizes: list[int], requests: int, no_fastpath: bool) -> None:
     from service.settings import Settings
     from service.storage import StorageBackend
 
-    print(f"\ngrowth: median (p90) latency of one request through the app in-process, {requests} requests each")
-    print("(each store is opened from a snapshot written directly, as `serve --data-file` opens one)")
-    print(f"{'customers':>10} {'contacts':>9} {'load s':>7} {'screen pop ms':>16} {'directory ms':>16}  directory matches  peak RSS")
-    rows = []
     base = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
-    for n in sizes:
+    with tempfile.TemporaryDirectory(prefix="cc-growth-", dir=base) as tmp:
+        data_file = Path(tmp) / "data.journal"
         t = time.perf_counter()
-        customers, contacts, activities = make_dataset(n)
-        contact_count = len(contacts)
-        tmp = tempfile.TemporaryDirectory(prefix="cc-growth-", dir=base)
-        data_file = Path(tmp.name) / "data.journal"
-        write_data_file(data_file, customers, contacts, activities)
-        del customers, contacts, activities
+        counts = write_records(data_file, iter_dataset(n))
+        written = time.perf_counter() - t
+        written_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         store = MemoryStore(data_file=str(data_file))  # the app's lifespan opens it: replays the snapshot
 
         class Preloaded:
@@ -430,8 +451,9 @@ def growth(sizes: list[int], requests: int, no_fastpath: bool) -> None:
         pops, searches = workloads(n, rng)[0][1], workloads(n, rng)[2][1]
         timings: dict[str, list[float]] = {"pop": [], "search": []}
         matches = []
+        t = time.perf_counter()
         with TestClient(app) as http:
-            loaded = time.perf_counter() - t
+            opened = time.perf_counter() - t
             for key, bodies in (("pop", pops), ("search", searches)):
                 for body in bodies[:3]:
                     http.post("/graphql", json=body)  # warm: sort indexes per language, caches
@@ -444,24 +466,62 @@ def growth(sizes: list[int], requests: int, no_fastpath: bool) -> None:
                     assert "errors" not in data, data
                     if key == "search" and j < len(bodies):
                         matches.append(data["data"]["contacts"]["totalCount"])
-        q = {k: statistics.quantiles(v, n=10) for k, v in timings.items()}
-        med = {k: statistics.median(v) for k, v in timings.items()}
-        rows.append((n, med))
-        import resource
+    return {
+        "customers": n,
+        "contacts": counts.get("contacts", 0),
+        "activities": counts.get("activities", 0),
+        "write_s": written,
+        "open_s": opened,
+        "median": {k: statistics.median(v) for k, v in timings.items()},
+        "p90": {k: statistics.quantiles(v, n=10)[8] for k, v in timings.items()},
+        "matches": [min(matches), max(matches)],
+        "writing_peak_rss": written_rss,
+        "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,  # KiB -> bytes
+    }
 
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
+
+def growth(sizes: list[int], requests: int, no_fastpath: bool, limit_gb: float = 20) -> None:
+    """Median latency of the screen pop and the directory search through the real app
+    (in-process ASGI), at each store size. Each size is measured in a child process of its
+    own, under an address-space limit of `limit_gb`: its memory is the store's alone, and
+    is all given back before the next size."""
+    import resource
+
+    print(f"\ngrowth: median (p90) latency of one request through the app in-process, {requests} requests each")
+    print("(each size in a child process: the snapshot written streaming, then opened by the app as `serve --data-file` opens one;")
+    print(f" address space limited to {limit_gb:g} GiB)")
+    print(
+        f"{'customers':>10} {'contacts':>9} {'write s':>7} {'open s':>7} {'screen pop ms':>16} {'directory ms':>16}"
+        "  directory matches  peak RSS"
+    )
+    limit = int(limit_gb * 2**30)
+    rows = []
+    for n in sizes:
+        command = [sys.executable, __file__, "--growth-child", str(n), "--growth-requests", str(requests)]
+        if no_fastpath:
+            command.append("--no-fastpath")
+        done = subprocess.run(
+            command, stdout=subprocess.PIPE, text=True,
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)),
+        )  # fmt: skip
+        if done.returncode != 0:
+            print(f"{n:>10,}  failed (exit status {done.returncode}; see its output above)", flush=True)
+            continue
+        row = json.loads(done.stdout.strip().splitlines()[-1])
+        rows.append(row)
+        med, p90 = row["median"], row["p90"]
         print(
-            f"{n:>10,} {contact_count:>9,} {loaded:>7.0f} {med['pop']:>7.2f} ({q['pop'][8]:>6.2f}) "
-            f"{med['search']:>7.2f} ({q['search'][8]:>6.2f})  {min(matches):,} to {max(matches):,}  {peak:.1f} GiB",
+            f"{n:>10,} {row['contacts']:>9,} {row['write_s']:>7.0f} {row['open_s']:>7.0f} "
+            f"{med['pop']:>7.2f} ({p90['pop']:>6.2f}) {med['search']:>7.2f} ({p90['search']:>6.2f})  "
+            f"{row['matches'][0]:,} to {row['matches'][1]:,}  {row['peak_rss'] / 2**30:.2f} GiB",
             flush=True,
         )
-        del store, app
-        tmp.cleanup()
     if len(rows) > 1:
-        (n0, a), (n1, b) = rows[0], rows[-1]
+        a, b = rows[0], rows[-1]
+        n0, n1 = a["customers"], b["customers"]
         print(
-            f"from {n0:,} to {n1:,} customers ({n1 / n0:,.0f}x): screen pop x{b['pop'] / a['pop']:.2f}, "
-            f"directory search x{b['search'] / a['search']:.2f}"
+            f"from {n0:,} to {n1:,} customers ({n1 / n0:,.0f}x): screen pop x{b['median']['pop'] / a['median']['pop']:.2f}, "
+            f"directory search x{b['median']['search'] / a['median']['search']:.2f}"
         )
 
 
@@ -490,7 +550,12 @@ def main() -> None:
     parser.add_argument("--no-growth", action="store_true")
     parser.add_argument("--no-load", action="store_true", help="only the growth table")
     parser.add_argument("--no-fastpath", action="store_true", help="run the service with --no-fastpath")
+    parser.add_argument("--growth-limit-gb", type=float, default=20, help="address-space limit of each growth step")
+    parser.add_argument("--growth-child", type=int, help=argparse.SUPPRESS)  # one growth row, printed as JSON
     args = parser.parse_args()
+    if args.growth_child:
+        print(json.dumps(growth_row(args.growth_child, args.growth_requests, args.no_fastpath)))
+        return
     print(f"machine: {machine()}")
     print(f"command: {' '.join(sys.argv)}\n", flush=True)
     if not args.no_load:
@@ -511,7 +576,7 @@ def main() -> None:
             del customers, contacts, activities
             measure(args, wrk, workdir, data_file, args.customers)
     if not args.no_growth:
-        growth([int(x) for x in args.growth.split(",")], args.growth_requests, args.no_fastpath)
+        growth([int(x) for x in args.growth.split(",")], args.growth_requests, args.no_fastpath, args.growth_limit_gb)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import heapq
 import json
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -20,7 +19,7 @@ from service.domain.display_name import customer_display_name
 from service.domain.records import Contact, ContactRole, Customer
 from service.storage import DuplicateId, InvalidCursor, Page, RecordNotFound, StaleVersion
 
-from .index import SortedIndex, take
+from .index import IdSets, SortedIndex, take
 
 #: Walking the sort index finds a page of evenly spread matches in about
 #: page size / match density steps; allow this many times that before concluding that the
@@ -80,10 +79,11 @@ class ContactTables:
 
     def _init_contacts(self) -> None:
         self._contacts: dict[str, Contact] = {}
-        self._contact_terms: dict[str, dict[ContactField, set[str]]] = {}
-        self._cterm_ids: dict[ContactField, dict[str, set[str]]] = {f: defaultdict(set) for f in ContactField}
+        # A contact's terms are not kept: `contact_terms` of the record being replaced gives
+        # them again (a dict of six sets per contact was a third of the store's memory).
+        self._cterm_ids: dict[ContactField, IdSets] = {f: IdSets() for f in ContactField}
         self._cterms: dict[ContactField, SortedIndex[str]] = {f: SortedIndex() for f in ContactField}
-        self._by_customer_contacts: dict[str, set[str]] = defaultdict(set)
+        self._by_customer_contacts = IdSets()
         self._by_role: dict[ContactRole, set[str]] = {r: set() for r in ContactRole}
         self._by_reminder: dict[bool, set[str]] = {True: set(), False: set()}
         self._by_communicate: dict[bool, set[str]] = {True: set(), False: set()}
@@ -95,16 +95,12 @@ class ContactTables:
         return customer_display_name(customer) if customer else None
 
     def _index_contact(self, c: Contact) -> None:
-        terms = contact_terms(c)
-        self._contact_terms[c.id] = terms
-        for field, field_terms in terms.items():
+        for field, field_terms in contact_terms(c).items():
             ids_by_term = self._cterm_ids[field]
             for term in field_terms:
-                ids = ids_by_term[term]
-                if not ids:
+                if ids_by_term.add(term, c.id):
                     self._cterms[field].add(term)
-                ids.add(c.id)
-        self._by_customer_contacts[c.customer_id].add(c.id)
+        self._by_customer_contacts.add(c.customer_id, c.id)
         self._by_role[c.role].add(c.id)
         self._by_reminder[c.reminder_contact].add(c.id)
         self._by_communicate[c.can_communicate].add(c.id)
@@ -114,15 +110,12 @@ class ContactTables:
                 index.add(c.id, contact_sort_key(c, name, order, locale))
 
     def _unindex_contact(self, c: Contact) -> None:
-        for field, field_terms in self._contact_terms.pop(c.id).items():
+        for field, field_terms in contact_terms(c).items():  # `c` is the record indexed
             ids_by_term = self._cterm_ids[field]
             for term in field_terms:
-                ids = ids_by_term[term]
-                ids.discard(c.id)
-                if not ids:
-                    del ids_by_term[term]
+                if ids_by_term.discard(term, c.id):
                     self._cterms[field].discard(term)
-        self._by_customer_contacts[c.customer_id].discard(c.id)
+        self._by_customer_contacts.discard(c.customer_id, c.id)
         self._by_role[c.role].discard(c.id)
         self._by_reminder[c.reminder_contact].discard(c.id)
         self._by_communicate[c.can_communicate].discard(c.id)
@@ -142,7 +135,7 @@ class ContactTables:
         name = self._customer_name(customer_id)
         for (order, locale), index in self._sort_indexes.items():
             if order is ContactSort.CUSTOMER:
-                for contact_id in self._by_customer_contacts.get(customer_id, ()):
+                for contact_id in list(self._by_customer_contacts.iter(customer_id)):
                     index.discard(contact_id)
                     index.add(contact_id, contact_sort_key(self._contacts[contact_id], name, order, locale))
 
@@ -151,10 +144,13 @@ class ContactTables:
         if index is None:
             # Built once per column and language, then kept current by every write.
             index = _SortIndex()
+            shared: dict[str, str] = {}  # contacts of the same name have the same key: one string
             keys = [
-                (contact_sort_key(c, self._customer_name(c.customer_id), order, locale), c.id)
+                (shared.setdefault(key, key), c.id)
                 for c in self._contacts.values()
+                for key in (contact_sort_key(c, self._customer_name(c.customer_id), order, locale),)
             ]
+            del shared
             keys.sort()
             index.order = SortedIndex.from_sorted(keys)
             index.key_of = {cid: key for key, cid in keys}
@@ -204,14 +200,14 @@ class ContactTables:
         for term in self._cterms[field].iter_from(token):
             if not term.startswith(token):
                 break
-            out |= ids_by_term[term]
+            ids_by_term.update(out, term)
         return out
 
     def _matching_ids(self, q: ContactQuery) -> set[str] | None:
         """The ids every filter admits, or None for "every contact" (no filter given)."""
         sets: list[set[str]] = []
         if q.customer_id is not None:
-            sets.append(self._by_customer_contacts.get(q.customer_id, set()))
+            sets.append(self._by_customer_contacts.get(q.customer_id))
         if q.role is not None:
             sets.append(self._by_role[q.role])
         if q.reminder_contact is not None:

@@ -58,6 +58,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from service.documents import RECORD_TYPES, from_document, from_json, to_document, to_json, to_json_bytes
@@ -108,13 +109,83 @@ def _fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def _decode_record(kind: Any, doc: Any) -> Any:
+def _decode_record(kind: Any, doc: Any, shared: dict[str, str] | None = None) -> Any:
     cls = RECORD_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise ValueError(f"unknown record kind {kind!r}")
     if not isinstance(doc, dict):
         raise ValueError("the record is not a JSON object")
+    if shared is not None:
+        _share(kind, doc, shared)
     return from_document(cls, doc)
+
+
+# What a replay keeps once (memory: docs/performance.md, Growth). JSON decoding makes a new
+# string for every value, and a new datetime for every timestamp: a million customers'
+# records held the same "created by", the same first names, each contact's customer id and
+# each activity's phone number hundreds of thousands of times over.
+#: Top-level text fields whose values repeat across records: one string per value.
+_SHARED_TEXT = {
+    "customers": ("id", "created_by", "first_name", "last_name"),
+    "contacts": ("customer_id", "created_by", "salutation", "first_name", "last_name", "title"),
+    "activities": ("customer_id", "created_by", "agent_id"),
+    "open_list_entries": ("customer_id", "created_by", "agent_id", "resolved_by"),
+}
+#: Timestamps of one record: equal ones (created and updated at once) become one datetime.
+_DATES = {
+    "customers": ("created_at", "updated_at"),
+    "contacts": ("created_at", "updated_at"),
+    "activities": ("created_at", "updated_at", "occurred_at", "associated_at"),
+    "open_list_entries": ("created_at", "updated_at", "resolved_at"),
+}
+#: Nested records (a dict, or a list of them): their text fields whose values repeat, and
+#: pairs of fields that are often equal (an email as typed and normalised).
+_NESTED = {
+    "customers": (
+        ("emails", ("label",), ("address", "normalized")),
+        ("phones", ("number", "e164", "label"), None),
+        ("address", ("street", "city", "postcode", "region", "country"), None),
+        ("attributes", ("key",), None),
+    ),
+    "contacts": (("email", ("label",), ("address", "normalized")), ("phone", ("number", "e164", "label"), None)),
+    "activities": (("sender", ("name", "phone", "phone_e164"), ("email", "email_normalized")),),
+    "open_list_entries": (),
+}
+
+
+def _share(kind: str, doc: dict[str, Any], shared: dict[str, str]) -> None:
+    """Replace values of `doc` by equal ones decoded before (`shared` holds them), so the
+    records replayed hold each repeated value once. Only exact str values are touched (and
+    timestamps that parse): what is damaged is left for `from_document` to refuse."""
+    for name in _SHARED_TEXT.get(kind, ()):
+        value = doc.get(name)
+        if type(value) is str:
+            doc[name] = shared.setdefault(value, value)
+    dates: dict[str, datetime] = {}
+    for name in _DATES.get(kind, ()):
+        value = doc.get(name)
+        if type(value) is str:
+            when = dates.get(value)
+            if when is None:
+                try:
+                    when = datetime.fromisoformat(value)
+                except ValueError:
+                    continue
+                dates[value] = when
+            doc[name] = when
+    for name, texts, same in _NESTED.get(kind, ()):
+        nested = doc.get(name)
+        for item in nested if type(nested) is list else (nested,):
+            if type(item) is not dict:
+                continue
+            for text in texts:
+                value = item.get(text)
+                if type(value) is str:
+                    item[text] = shared.setdefault(value, value)
+            if same is not None:
+                first, second = item.get(same[0]), item.get(same[1])
+                if type(first) is str and first == second:
+                    item[same[1]] = first
 
 
 class _Damaged(Exception):
@@ -141,6 +212,7 @@ class Journal:
         self._next_compaction_lines = 0  # after a failed compaction: wait for this many lines
         self._stale = 0  # journal lines the snapshot already holds
         self._compacting = False  # between begin_compaction and finish/compaction_failed
+        self._shared: dict[str, str] | None = None  # while open() replays: see _share
 
     # start-up ----------------------------------------------------------------------------
     def open(self, put: Callable[[str, Any], None], delete: Callable[[str, str], None]) -> None:
@@ -149,12 +221,15 @@ class Journal:
         if self._lock_fd is not None:
             raise RuntimeError("the journal is already open")
         self._lock()
+        self._shared = {}  # values decoded once while replaying (`_share`)
         try:
             snapshot_seq = self._load_snapshot(put)
             self._replay(snapshot_seq, put, delete)
         except BaseException:
             self.close()
             raise
+        finally:
+            self._shared = None
 
     def _lock(self) -> None:
         try:
@@ -220,7 +295,7 @@ class Journal:
                             raise ValueError(f"the end marker counts {obj.get('count')!r} records, the file holds {count}")
                         ended = True
                     else:
-                        put(obj.get("kind"), _decode_record(obj.get("kind"), obj.get("doc")))
+                        put(obj.get("kind"), _decode_record(obj.get("kind"), obj.get("doc"), self._shared))
                         count += 1
                     offset += len(raw)
             except OSError as exc:
@@ -327,7 +402,7 @@ class Journal:
                         raise ValueError(f"write {line_seq} follows write {expected - 1}; the writes between are missing")
                     op, kind = obj["op"], obj["kind"]
                     if op == "put":
-                        put(kind, _decode_record(kind, obj["doc"]))
+                        put(kind, _decode_record(kind, obj["doc"], self._shared))
                     elif op == "delete" and isinstance(obj["id"], str):
                         delete(kind, obj["id"])
                     else:

@@ -26,7 +26,7 @@ from service.domain.search import customer_search_terms, customer_sort_key
 from service.storage import DuplicateId, InvalidCursor, Page, RecordNotFound, StaleVersion
 
 from .contacts import ContactTables
-from .index import SortedIndex, take
+from .index import IdSets, SortedIndex, take
 from .journal import CompactionMark, Journal
 
 def _encode(key: tuple) -> str:
@@ -75,13 +75,13 @@ class MemoryStore(ContactTables):
         self._customers: dict[str, Customer] = {}
         self._customer_keys: dict[str, tuple[str, str]] = {}
         self._customer_order: SortedIndex[tuple[str, str]] = SortedIndex()
-        self._customer_terms: dict[str, set[str]] = {}
-        self._term_ids: dict[str, set[str]] = defaultdict(set)
+        # A customer's search terms and blocking keys are not kept: the record being
+        # replaced gives them again (`_unindex_customer`).
+        self._term_ids = IdSets()
         self._terms: SortedIndex[str] = SortedIndex()
-        self._by_phone: dict[str, set[str]] = defaultdict(set)
-        self._by_email: dict[str, set[str]] = defaultdict(set)
-        self._customer_blocking: dict[str, set[str]] = {}
-        self._by_blocking_key: dict[str, set[str]] = defaultdict(set)
+        self._by_phone = IdSets()
+        self._by_email = IdSets()
+        self._by_blocking_key = IdSets()
 
         self._activities: dict[str, Activity] = {}
         self._activity_all: SortedIndex[tuple[datetime, str]] = SortedIndex()
@@ -226,39 +226,28 @@ class MemoryStore(ContactTables):
         key = (customer_sort_key(c), c.id)
         self._customer_keys[c.id] = key
         self._customer_order.add(key)
-        terms = customer_search_terms(c)
-        self._customer_terms[c.id] = terms
-        for term in terms:
-            ids = self._term_ids[term]
-            if not ids:
+        for term in customer_search_terms(c):
+            if self._term_ids.add(term, c.id):
                 self._terms.add(term)
-            ids.add(c.id)
         for p in c.phones:
-            self._by_phone[p.e164].add(c.id)
+            self._by_phone.add(p.e164, c.id)
         for e in c.emails:
-            self._by_email[e.normalized].add(c.id)
-        keys = blocking_keys(Identity.of_customer(c))
-        self._customer_blocking[c.id] = keys
-        for key in keys:
-            self._by_blocking_key[key].add(c.id)
+            self._by_email.add(e.normalized, c.id)
+        for key in blocking_keys(Identity.of_customer(c)):
+            self._by_blocking_key.add(key, c.id)
 
     def _unindex_customer(self, c: Customer) -> None:
         self._customer_order.discard(self._customer_keys.pop(c.id))
-        for term in self._customer_terms.pop(c.id):
-            ids = self._term_ids[term]
-            ids.discard(c.id)
-            if not ids:
-                del self._term_ids[term]
+        # `c` is the record indexed: its terms and keys are those `_index_customer` added.
+        for term in customer_search_terms(c):
+            if self._term_ids.discard(term, c.id):
                 self._terms.discard(term)
         for p in c.phones:
-            self._by_phone[p.e164].discard(c.id)
+            self._by_phone.discard(p.e164, c.id)
         for e in c.emails:
-            self._by_email[e.normalized].discard(c.id)
-        for key in self._customer_blocking.pop(c.id):
-            ids = self._by_blocking_key[key]
-            ids.discard(c.id)
-            if not ids:
-                del self._by_blocking_key[key]
+            self._by_email.discard(e.normalized, c.id)
+        for key in blocking_keys(Identity.of_customer(c)):
+            self._by_blocking_key.discard(key, c.id)
 
     def _put_customer(self, customer: Customer) -> None:
         previous = self._customers.get(customer.id)
@@ -288,9 +277,9 @@ class MemoryStore(ContactTables):
     ) -> list[Customer]:
         ids: set[str] = set()
         for p in phones:
-            ids |= self._by_phone.get(p, set())
+            self._by_phone.update(ids, p)
         for e in emails:
-            ids |= self._by_email.get(e, set())
+            self._by_email.update(ids, e)
         return [self._customers[i] for i in sorted(ids)[:limit]]
 
     async def find_customers_by_blocking_keys(self, keys: Sequence[str], *, limit: int) -> list[Customer]:
@@ -298,7 +287,7 @@ class MemoryStore(ContactTables):
         # than `limit`, the likeliest candidates are the ones kept.
         shared: Counter[str] = Counter()
         for key in set(keys):
-            shared.update(self._by_blocking_key.get(key, ()))
+            shared.update(self._by_blocking_key.iter(key))
         best = heapq.nsmallest(limit, shared.items(), key=lambda item: (-item[1], item[0]))
         return [self._customers[i] for i, _count in best]
 
@@ -308,7 +297,7 @@ class MemoryStore(ContactTables):
         for term in self._terms.iter_from(token):
             if not term.startswith(token):
                 break
-            out |= self._term_ids[term]
+            self._term_ids.update(out, term)
         return out
 
     async def search_customers(self, tokens: Sequence[str], *, first: int, after: str | None) -> Page[Customer]:

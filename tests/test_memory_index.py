@@ -1,0 +1,252 @@
+"""The memory store's compact index structures agree with the plain ones they replace, and
+its indexes after any sequence of writes are those of a store loaded with the result."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from plugins.memory import MemoryStore
+from plugins.memory.index import SMALL_INDEX, IdSets, SortedIndex
+from service.domain.records import Activity, Channel, Contact, ContactRole, Customer, Direction, EmailAddress, PhoneNumber, Sender
+
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("size", [5, SMALL_INDEX - 3, SMALL_INDEX * 3])
+def test_sorted_index_agrees_with_a_sorted_list_across_its_small_and_large_forms(size):
+    rng = random.Random(size)
+    pool = [(rng.randrange(size), f"id{i}") for i in range(size * 2)]
+    index: SortedIndex = SortedIndex.from_sorted(pool[: size // 2])
+    reference = sorted(pool[: size // 2])
+    for step in range(size * 3):
+        key = rng.choice(pool)
+        if rng.random() < 0.6:
+            if key not in reference:
+                index.add(key)
+                reference.append(key)
+                reference.sort()
+        else:
+            index.discard(key)
+            if key in reference:
+                reference.remove(key)
+        if step % max(1, size // 10) == 0:
+            assert len(index) == len(reference)
+            probe = rng.choice(pool)
+            assert list(index.iter_from(probe)) == [k for k in reference if k >= probe]
+            assert list(index.iter_after(probe)) == [k for k in reference if k > probe]
+            assert list(index.iter_after(probe, descending=True)) == [k for k in reversed(reference) if k < probe]
+            assert list(index.iter_after(None)) == reference
+            assert list(index.iter_after(None, descending=True)) == reference[::-1]
+    assert list(SortedIndex(reversed(reference)).iter_after(None)) == reference
+
+
+def test_id_sets_agree_with_a_dict_of_sets():
+    rng = random.Random(3)
+    ids, reference = IdSets(), {}
+    for _ in range(5000):
+        key, record_id = rng.randrange(40), f"r{rng.randrange(6)}"
+        if rng.random() < 0.55:
+            new = ids.add(key, record_id)
+            assert new == (key not in reference)
+            reference.setdefault(key, set()).add(record_id)
+        else:
+            gone = ids.discard(key, record_id)
+            held = reference.get(key)
+            if held is not None:
+                held.discard(record_id)
+                if not held:
+                    del reference[key]
+            assert gone == (held is not None and key not in reference)
+        assert len(ids) == len(reference)
+        for k in range(40):
+            assert (k in ids) == (k in reference)
+            assert ids.get(k) == reference.get(k, set())
+            assert set(ids.iter(k)) == reference.get(k, set())
+            out = {"x"}
+            ids.update(out, k)
+            assert out == {"x"} | reference.get(k, set())
+
+
+def _indexes(store: MemoryStore) -> dict:
+    """Everything the store indexes, in comparable form."""
+    plain = lambda ids: {k: ({v} if isinstance(v, str) else set(v)) for k, v in ids._ids.items()}  # noqa: E731
+    return {
+        "terms": plain(store._term_ids),
+        "term order": list(store._terms.iter_after(None)),
+        "phones": plain(store._by_phone),
+        "emails": plain(store._by_email),
+        "blocking": plain(store._by_blocking_key),
+        "customer order": list(store._customer_order.iter_after(None)),
+        "customer keys": store._customer_keys,
+        "contact terms": {f: plain(ids) for f, ids in store._cterm_ids.items()},
+        "contact term order": {f: list(index.iter_after(None)) for f, index in store._cterms.items()},
+        "contacts by customer": plain(store._by_customer_contacts),
+        "roles": store._by_role,
+        "reminder": store._by_reminder,
+        "communicate": store._by_communicate,
+        "activities": list(store._activity_all.iter_after(None)),
+        "activities by customer": {
+            k: list(v.iter_after(None)) for k, v in store._activity_by_customer.items() if len(v)
+        },
+    }
+
+
+def test_indexes_after_writes_equal_those_of_a_store_loaded_with_the_result(tmp_path):
+    rng = random.Random(11)
+    names = ["Jan", "Jana", "Novák", "Nováková", "Østby", "Đorđe", "Müller", None]
+
+    def customer(i: int, version: int = 1) -> Customer:
+        first, last = rng.choice(names), rng.choice(names)
+        return Customer(
+            f"cu{i}", version, NOW, NOW + timedelta(seconds=version), "agent",
+            first_name=first, last_name=last,
+            organization_name=rng.choice([None, f"Firma {i} s.r.o."]),
+            emails=(EmailAddress(f"x{rng.randrange(5)}@ex.cz", f"x{rng.randrange(5)}@ex.cz"),),
+            phones=(PhoneNumber(f"+420 601 000 {rng.randrange(8):03d}", f"+420601000{rng.randrange(8):03d}"),),
+        )  # fmt: skip
+
+    def contact(i: int, customer_id: str, version: int = 1) -> Contact:
+        return Contact(
+            f"co{i}", version, NOW, NOW, "agent", customer_id=customer_id,
+            role=rng.choice(list(ContactRole)), first_name=rng.choice(names), last_name=rng.choice(names),
+            email=rng.choice([None, EmailAddress("a@b.cz", "a@b.cz")]),
+            phone=rng.choice([None, PhoneNumber("601 222 333", "+420601222333")]),
+            reminder_contact=rng.random() < 0.5,
+        )  # fmt: skip
+
+    def activity(i: int, customer_id: str | None, version: int = 1) -> Activity:
+        at = NOW + timedelta(minutes=rng.randrange(1000))
+        return Activity(
+            f"ac{i}", version, at, at, "agent", Channel.CALL, Direction.INBOUND, Sender(phone="601 222 333"), at,
+            customer_id=customer_id,
+        )  # fmt: skip
+
+    async def scenario():
+        store = MemoryStore(data_file=str(tmp_path / "data"))
+        await store.open()
+        for i in range(30):
+            await store.insert_customer(customer(i))
+        for i in range(80):
+            await store.insert_contact(contact(i, f"cu{rng.randrange(30)}"))
+        for i in range(60):
+            await store.insert_activity(activity(i, rng.choice([None, f"cu{rng.randrange(30)}"])))
+        for _ in range(300):
+            what = rng.random()
+            if what < 0.3:
+                i = rng.randrange(30)
+                old = store._customers[f"cu{i}"]
+                await store.update_customer(customer(i, old.version + 1), old.version)
+            elif what < 0.6 and store._contacts:
+                old = store._contacts[rng.choice(sorted(store._contacts))]
+                new = contact(int(old.id[2:]), f"cu{rng.randrange(30)}", old.version + 1)
+                await store.update_contact(new, old.version)
+            elif what < 0.75 and store._contacts:
+                await store.delete_contact(rng.choice(sorted(store._contacts)))
+            else:
+                old = store._activities[rng.choice(sorted(store._activities))]
+                new = dataclasses.replace(old, version=old.version + 1, customer_id=rng.choice([None, f"cu{rng.randrange(30)}"]))
+                await store.update_activity(new, old.version)
+        written = _indexes(store)
+        await store.close()
+        again = MemoryStore(data_file=str(tmp_path / "data"))
+        await again.open()
+        try:
+            assert _indexes(again) == written
+        finally:
+            await again.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_replay_keeps_repeated_values_once_and_the_records_equal(tmp_path):
+    """Replaying shares equal values between records (a contact's customer id and the
+    customer's id, names, phone numbers) and equal timestamps within one: the records are
+    equal to those written, only held once."""
+    customer = Customer(
+        "cu1", 1, NOW, NOW, "agent", first_name="Jana", last_name="Nováková",
+        emails=(EmailAddress("jana@ex.cz", "jana@ex.cz"), EmailAddress("Jana@Ex.cz", "jana@ex.cz", "work")),
+        phones=(PhoneNumber("+420 601 222 333", "+420601222333", "mobile"),),
+    )  # fmt: skip
+    contacts = [
+        Contact(
+            f"co{i}", 1, NOW, NOW + timedelta(seconds=i), "agent", customer_id="cu1", first_name="Jana",
+            email=EmailAddress("a@b.cz", "a@b.cz"), phone=PhoneNumber("+420 601 222 333", "+420601222333"),
+        )  # fmt: skip
+        for i in range(2)
+    ]
+    activity = Activity(
+        "ac1", 2, NOW, NOW, "agent", Channel.CALL, Direction.INBOUND,
+        Sender(phone="+420 601 222 333", phone_e164="+420601222333", email="X@b.cz", email_normalized="x@b.cz"),
+        NOW, customer_id="cu1", associated_at=NOW,
+    )  # fmt: skip
+
+    async def scenario():
+        store = MemoryStore(data_file=str(tmp_path / "data"))
+        await store.open()
+        await store.insert_customer(customer)
+        for c in contacts:
+            await store.insert_contact(c)
+        await store.insert_activity(activity)
+        await store.close()
+        again = MemoryStore(data_file=str(tmp_path / "data"))
+        await again.open()
+        try:
+            return (
+                (await again.get_customers(["cu1"]))[0],
+                await again.get_contacts(["co0", "co1"]),
+                (await again.get_activities(["ac1"]))[0],
+            )
+        finally:
+            await again.close()
+
+    c, (k0, k1), a = asyncio.run(scenario())
+    assert (c, [k0, k1], a) == (customer, contacts, activity)
+    assert k0.customer_id is c.id and a.customer_id is c.id
+    assert k0.first_name is k1.first_name is c.first_name
+    assert k0.created_by is c.created_by is a.created_by
+    assert k0.phone.number is c.phones[0].number is a.sender.phone
+    assert c.emails[0].normalized is c.emails[0].address and c.emails[1].normalized is not c.emails[1].address
+    assert c.updated_at is c.created_at and k1.updated_at is not k1.created_at
+    assert a.updated_at is a.occurred_at is a.associated_at is a.created_at
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda doc: doc.update(updated_at="yesterday"),
+        lambda doc: doc.update(emails="jana@ex.cz"),
+        lambda doc: doc.update(phones=[{"number": 7}]),
+    ],
+)
+def test_a_damaged_record_is_still_refused_when_values_are_shared(tmp_path, damage):
+    import json
+
+    from plugins.memory.journal import DataFileError
+
+    path = tmp_path / "data"
+
+    async def write():
+        store = MemoryStore(data_file=str(path))
+        await store.open()
+        await store.insert_customer(Customer("cu1", 1, NOW, NOW, "agent", first_name="Jana"))
+        await store.insert_customer(Customer("cu2", 1, NOW, NOW, "agent", first_name="Jana"))
+        await store.close()
+
+    asyncio.run(write())
+    lines = path.read_text().splitlines()
+    last = json.loads(lines[-1])
+    damage(last["doc"])
+    path.write_text("\n".join([*lines[:-1], json.dumps(last)]) + "\n")
+
+    async def reopen():
+        store = MemoryStore(data_file=str(path))
+        await store.open()
+        await store.close()
+
+    with pytest.raises(DataFileError, match="damaged"):
+        asyncio.run(reopen())
