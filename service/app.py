@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,19 +32,19 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.schema.exceptions import InvalidOperationTypeError
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLRequestData, process_result
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from . import live, plugins
-from .authentication import AuthenticationMiddleware, StaffDirectory
+from .authentication import AuthenticationMiddleware, StaffDirectory, authenticate
 from .events import EventBus
 from .fastpath import FastPath
 from .i18n import negotiate
 from .runtime import Runtime
 from .schema import schema
 from .schema.context import build_context, request_id_of
-from .schema.limits import OperationWatch, error_entry, limit_error, reset_watch, watch_operation
+from .schema.limits import OperationWatch, error_entry, limit_error, limits_of_settings, reset_watch, watch_operation
 from .settings import ConfigurationError, Settings
 from .storage import StoreUnavailable
 from .websocket import SubscriptionsView
@@ -183,6 +183,123 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
+class KnownOperationLane:
+    """The common request the short way: a POST to /graphql of one operation as plain
+    `application/json`, with a declared length within the body limit, whose document is
+    already parsed, validated and compiled (service/fastpath). It is authenticated,
+    executed within the request's time and answered here, as the layers below would
+    (`AuthenticationMiddleware`, `GraphQLApp`), without their per-request machinery:
+    Starlette's exception handling and routing, Strawberry's HTTP view, its request and
+    response objects.
+
+    Anything else (another method, path or content type, a header given twice, a body
+    that is not one JSON object with a string `query`, `extensions`, missing or refused
+    credentials, a document seen for the first time or without a plan, variables that do
+    not coerce) is handed on untouched, with the body it read, before anything ran; the
+    layers below answer it, errors included."""
+
+    def __init__(self, app: ASGIApp, graphql: GraphQLApp, max_bytes: int, path: str = "/graphql") -> None:
+        self.app, self.graphql, self.max_bytes, self.path = app, graphql, max_bytes, path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        runtime = scope["app"].state.runtime if scope["type"] == "http" else None
+        if (
+            runtime is None
+            or scope["method"] != "POST"
+            or scope["path"] != self.path
+            or self.graphql.fastpath is None
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in scope["headers"]:
+            name = raw_name.decode("latin-1").lower()
+            if name in headers:  # the layers below read the first or the last: theirs to decide
+                await self.app(scope, receive, send)
+                return
+            headers[name] = raw_value.decode("latin-1")
+        length = headers.get("content-length", "")
+        if (headers.get("content-type") or "").lower() not in _PLAIN_JSON or not length.isdigit() or int(length) > self.max_bytes:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client left
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        response = await self._answer(scope, runtime, headers, body)
+        if response is None:
+            await self.app(scope, _replay(body, receive), send)
+            return
+        await send(response[0])
+        await send(response[1])
+
+    async def _answer(self, scope: Scope, runtime: Runtime, headers: dict[str, str], body: bytes) -> tuple[Message, Message] | None:
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return None
+        if type(data) is not dict:
+            return None
+        query, variables, name = data.get("query"), data.get("variables"), data.get("operationName")
+        if (
+            type(query) is not str
+            or not (variables is None or type(variables) is dict)
+            or not (name is None or type(name) is str)
+            or data.get("extensions") is not None
+        ):
+            return None
+        operation_type = self.graphql.fastpath.known_operation(query, name, limits_of_settings(runtime.settings))
+        if operation_type is None:
+            return None
+        actor = await authenticate(
+            headers.get("authorization"), runtime.staff, runtime.store, customer_accounts=runtime.settings.customer_accounts
+        )
+        if actor is None:
+            return None
+        scope.setdefault("state", {})["actor"] = actor
+        request = Request(scope)
+        context = build_context(runtime, request, None)
+        request.state.context = context
+        request_data = GraphQLRequestData(query=query, variables=variables, operation_name=name, extensions=None, protocol="http")
+        result = await self.graphql.execute_known(request_data, context, operation_type)
+        if result is None:
+            return None
+        media_type = response_media_type(headers.get("accept"))
+        status, answer = http_answer(result, media_type)
+        content = self.graphql.encode_json(answer)
+        if isinstance(content, str):
+            content = content.encode()
+        start = {
+            "type": "http.response.start",
+            "status": status or 200,
+            "headers": [
+                (b"content-length", str(len(content)).encode()),
+                (b"content-type", media_type.encode()),
+                (b"x-request-id", context.request_id.encode()),
+            ],
+        }
+        return start, {"type": "http.response.body", "body": content}
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """`receive` for the layers below, its body already read: once, then the client's."""
+    replayed = False
+
+    async def again() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return again
+
+
 class RequestRejected(Exception):
     """A request refused before GraphQL sees it, with its status, code and message."""
 
@@ -193,6 +310,9 @@ class RequestRejected(Exception):
 
 #: Content types of the common request (`GraphQLApp.parse_http_body`).
 _PLAIN_JSON = frozenset({"application/json", "application/json; charset=utf-8", "application/json;charset=utf-8"})
+
+#: Operation types a POST may run.
+_POST = frozenset(OperationType.from_http("POST"))
 
 _BATCH_ITEM_FIELDS = {"query": str, "operationName": str, "variables": dict, "extensions": dict}
 
@@ -245,13 +365,10 @@ class GraphQLApp(GraphQL):
         return response
 
     async def process_result(self, request: Request, result: ExecutionResult) -> dict[str, Any]:
-        data = await super().process_result(request, result)
         sub_response = getattr(request.state, "sub_response", None)
-        if sub_response is not None and sub_response.media_type == GRAPHQL_RESPONSE_JSON and _is_request_error(result):
-            # GraphQL-over-HTTP: a request error has no `data` and a 4xx (or 5xx) status.
-            data.pop("data", None)
-            code = ((result.errors[0].extensions or {}).get("code")) if result.errors else None
-            sub_response.status_code = REQUEST_ERROR_STATUS.get(code, 400)
+        status, data = http_answer(result, sub_response.media_type if sub_response is not None else JSON)
+        if status is not None:
+            sub_response.status_code = status
         return data
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
@@ -289,47 +406,63 @@ class GraphQLApp(GraphQL):
         return await super().execute_operation(request, request_adapter, request_data, context, root_value, sub_response)
 
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
-        """One operation, within what is left of the request's time. On time out, a query is
-        cancelled; a mutation is left to finish (cancelling it between two writes could leave
-        half of it done) while the client hears TIMEOUT at once."""
-        if self.fastpath is not None and self.fastpath.is_known_query(request_data, context):
-            return await self._execute_query_here(request, request_adapter, sub_response, context, root_value, request_data)
+        in_place = self.fastpath is not None and self.fastpath.is_known_query(request_data, context)
+        return await self.within_deadline(
+            lambda watch: self._execute_single(request, request_adapter, sub_response, context, root_value, request_data, watch),
+            context,
+            request.state.deadline,
+            in_place=in_place,
+        )
+
+    async def execute_known(self, request_data: GraphQLRequestData, context: Any, operation_type: OperationType) -> ExecutionResult | None:
+        """One POSTed operation whose document has a compiled plan (`KnownOperationLane`),
+        within the request's time; None when the fast path leaves it (its variables do not
+        coerce), before anything ran."""
+        deadline = asyncio.get_running_loop().time() + self.settings.request_timeout_seconds
+        d = request_data
+        return await self.within_deadline(
+            lambda watch: self.fastpath.execute(d.query, d.variables, d.operation_name, d.extensions, context, None, _POST, watch),
+            context,
+            deadline,
+            in_place=operation_type is OperationType.QUERY,
+        )
+
+    async def within_deadline(
+        self, operation: Callable[[OperationWatch], Awaitable[Any]], context: Any, deadline: float, *, in_place: bool
+    ) -> Any:
+        """`operation(watch)` within what is left of the request's time. On time out, a query
+        is cancelled; a mutation is left to finish (cancelling it between two writes could
+        leave half of it done) while the client hears TIMEOUT at once.
+
+        A query of a document the fast path knows (`in_place`) has nothing to leave
+        finishing: it runs in the request's own task under a timeout, without a task and a
+        wait of its own."""
         watch = OperationWatch()
-        token = watch_operation(watch)  # the task below copies the context, and with it `watch`
+        token = watch_operation(watch)  # a task copies the context, and with it `watch`
+        if in_place:
+            try:
+                timeout = asyncio.timeout(max(0.0, deadline - asyncio.get_running_loop().time()))
+                try:
+                    async with timeout:
+                        return await operation(watch)
+                except TimeoutError:
+                    if not timeout.expired():
+                        raise
+                    return self._timed_out(None, watch, context)
+            finally:
+                reset_watch(token)
         try:
-            task = asyncio.ensure_future(
-                self._execute_single(request, request_adapter, sub_response, context, root_value, request_data, watch)
-            )
+            task = asyncio.ensure_future(operation(watch))
         finally:
             reset_watch(token)
-        remaining = max(0.0, request.state.deadline - asyncio.get_running_loop().time())
         try:
-            done, _ = await asyncio.wait({task}, timeout=remaining)
+            done, _ = await asyncio.wait({task}, timeout=max(0.0, deadline - asyncio.get_running_loop().time()))
         except asyncio.CancelledError:  # the request itself was cancelled (shutdown)
             self._let_go(task, watch, getattr(context, "request_id", "?"))
             raise
         if done:
             return task.result()
         return self._timed_out(task, watch, context)
-
-    async def _execute_query_here(self, request, request_adapter, sub_response, context, root_value, request_data):
-        """A query whose document the fast path knows: nothing is left to finish after a
-        time out, so it runs in the request's own task under a timeout, without a task and
-        a wait of its own; on time out it is cancelled and the client hears TIMEOUT, as above."""
-        watch = OperationWatch()
-        token = watch_operation(watch)
-        try:
-            remaining = max(0.0, request.state.deadline - asyncio.get_running_loop().time())
-            timeout = asyncio.timeout(remaining)
-            try:
-                async with timeout:
-                    return await self._execute_single(request, request_adapter, sub_response, context, root_value, request_data, watch)
-            except TimeoutError:
-                if not timeout.expired():
-                    raise
-                return self._timed_out(None, watch, context)
-        finally:
-            reset_watch(token)
 
     async def _execute_single(self, request, request_adapter, sub_response, context, root_value, request_data, watch):
         if self.fastpath is not None:
@@ -444,6 +577,18 @@ def _is_request_error(result: ExecutionResult) -> bool:
     return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
 
 
+def http_answer(result: ExecutionResult, media_type: str) -> tuple[int | None, dict[str, Any]]:
+    """(status, JSON body) of one operation's result; status None: the view's default, 200.
+    GraphQL-over-HTTP: answered as application/graphql-response+json, a request error has
+    no `data` and a 4xx (or 5xx) status."""
+    data = process_result(result)
+    if media_type == GRAPHQL_RESPONSE_JSON and _is_request_error(result):
+        data.pop("data", None)
+        code = ((result.errors[0].extensions or {}).get("code")) if result.errors else None
+        return REQUEST_ERROR_STATUS.get(code, 400), data
+    return None, data
+
+
 async def healthz(request: Request) -> PlainTextResponse:
     return PlainTextResponse("ok")
 
@@ -513,7 +658,11 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Mount("/gadget", StaticFiles(directory=GADGET_DIR, html=True), name="gadget"),
     ]
-    middleware = [Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes), Middleware(AuthenticationMiddleware)]
+    middleware = [
+        Middleware(KnownOperationLane, graphql=graphql, max_bytes=settings.max_body_bytes),
+        Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+        Middleware(AuthenticationMiddleware),
+    ]
     if settings.origins:
         # Pages of a partner's origin call the API from the browser: CORS answers their
         # preflight (before authentication: it carries no token) and marks every answer,

@@ -197,18 +197,18 @@ def test_unicode_and_lone_surrogates_survive_the_json_encoder(api):
 
 def test_a_known_query_that_times_out_answers_as_one_seen_for_the_first_time(monkeypatch):
     """A query whose document is cached runs in the request's own task under a timeout
-    (GraphQLApp._execute_query_here), not in a task of its own: on time out it is stopped
-    and the client hears the same TIMEOUT, with the same status, as the first time."""
+    (GraphQLApp.within_deadline, in place), not in a task of its own: on time out it is
+    stopped and the client hears the same TIMEOUT, with the same status, as the first time."""
     from .test_limits import GRAPHQL_RESPONSE, SLOW_QUERY, SlowStore, only_error, post, serve
 
     here = []
-    original = GraphQLApp._execute_query_here
+    original = GraphQLApp.within_deadline
 
-    async def counted(self, *args):
-        here.append(1)
-        return await original(self, *args)
+    async def counted(self, *args, in_place):
+        here.append(in_place)
+        return await original(self, *args, in_place=in_place)
 
-    monkeypatch.setattr(GraphQLApp, "_execute_query_here", counted)
+    monkeypatch.setattr(GraphQLApp, "within_deadline", counted)
     with serve(backend="slow", request_timeout_seconds=0.3) as client:
         answers = []
         for accept in ("application/json", "application/json", GRAPHQL_RESPONSE, GRAPHQL_RESPONSE):
@@ -219,5 +219,5 @@ def test_a_known_query_that_times_out_answers_as_one_seen_for_the_first_time(mon
             assert SlowStore.cancelled.wait(5)  # stopped, not left running
         assert answers[0] == answers[1] and answers[2] == answers[3]
         assert answers[0][3] == "TIMEOUT" and answers[2][0] == 504
-        assert len(here) == 3  # all but the first: the document was known by then
+        assert here == [False, True, True, True]  # all but the first: the document was known by then
         assert client.post("/graphql", json={"query": "{ customers { totalCount } }"}).json() == {"data": {"customers": {"totalCount": 0}}}

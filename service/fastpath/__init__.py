@@ -43,7 +43,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.utils.await_maybe import await_maybe
 
-from ..schema.limits import limits_of
+from ..schema.limits import Limits, limits_of
 from ..schema.masking import MaskInternalErrors
 from .compiled import Replay, Run, Unsupported, compile_operation, replay_middleware
 from .documents import CachedDocument, DocumentCache
@@ -146,6 +146,17 @@ class FastPath:
         cached = self.documents.peek(query, limits_of(context))
         operation = cached.operation(name) if cached is not None else None
         return operation is not None and operation.operation is CoreOperationType.QUERY
+
+    def known_operation(self, query: str, operation_name: str | None, limits: Limits) -> OperationType | None:
+        """The type of the operation a request names when its document is in the cache and
+        the operation has a compiled plan (a query or a mutation), else None; never parses."""
+        cached = self.documents.peek(query, limits)
+        operation = cached.operation(operation_name) if cached is not None else None
+        if operation is None or operation.operation is CoreOperationType.SUBSCRIPTION:
+            return None
+        if cached.plans.get(operation.name.value if operation.name else None) is None:
+            return None
+        return _OPERATION_TYPES[operation.operation]
 
     def _plan(self, cached: CachedDocument, name: str | None) -> Any:
         try:

@@ -212,13 +212,26 @@ class Limits:
 
 def limits_of(context: Any) -> Limits:
     runtime = getattr(context, "runtime", None)
-    settings = getattr(runtime, "settings", None) or _DEFAULTS
-    return Limits(
-        depth=settings.max_query_depth,
-        aliases=settings.max_aliases,
-        tokens=settings.max_query_tokens,
-        introspection=settings.allows_introspection,
-    )
+    return limits_of_settings(getattr(runtime, "settings", None) or _DEFAULTS)
+
+
+#: id(settings) -> (settings, its limits): worked out once per settings, not per request.
+_LIMITS: dict[int, tuple[Any, Limits]] = {}
+
+
+def limits_of_settings(settings: Any) -> Limits:
+    found = _LIMITS.get(id(settings))
+    if found is None or found[0] is not settings:
+        limits = Limits(
+            depth=settings.max_query_depth,
+            aliases=settings.max_aliases,
+            tokens=settings.max_query_tokens,
+            introspection=settings.allows_introspection,
+        )
+        if len(_LIMITS) > 64:  # settings are made once per app; tests make many
+            _LIMITS.clear()
+        found = _LIMITS[id(settings)] = (settings, limits)
+    return found[1]
 
 
 # ---------------------------------------------------------------------------------------
