@@ -146,6 +146,11 @@ class IdSets:
             return ()
         return (held,) if type(held) is str else held
 
+    def held(self, key: Hashable) -> str | set[str] | None:
+        """What `key` holds: its one id, the index's own set of its ids (not to be modified),
+        or None."""
+        return self._ids.get(key)
+
     def update(self, out: set[str], key: Hashable) -> None:
         """Add `key`'s ids to `out`."""
         held = self._ids.get(key)
