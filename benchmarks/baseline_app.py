@@ -13,6 +13,7 @@ are built exactly as `service.app.create_app`'s lifespan builds them.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 from pathlib import Path
@@ -183,6 +184,10 @@ async def lifespan(app: Starlette):
     runtime = Runtime(settings=settings, store=store, matcher=matcher, events=events, plugin_manager=pm, staff=None)
     events.runtime = runtime
     await plugins.call_startup(pm, runtime)
+    # As the service's server does (create_app(freeze_after_startup=True)): the loaded store
+    # out of the cyclic collector's sight, so neither pauses for full collections over it.
+    gc.collect()
+    gc.freeze()
     app.state.runtime = runtime
     try:
         yield

@@ -62,7 +62,8 @@ def _serve(settings) -> int:
             "administrator 'local-developer'; listening on loopback only",
             file=sys.stderr,
         )
-    app = create_app(settings)  # unknown backend/strategy names fail here, before listening
+    # Unknown backend/strategy names fail here, before listening. The process is the server's.
+    app = create_app(settings, freeze_after_startup=True)
     print(
         f"Customer Context on http://{settings.host}:{settings.port}/graphql "
         f"(backend {settings.backend}, matching {settings.matching})",

@@ -59,3 +59,33 @@ def test_graphiql_is_served_to_browsers_with_its_files_and_can_be_turned_off():
         assert http.get("/", follow_redirects=False).headers["location"] == "/graphql"
     with TestClient(create_app(Settings(graphiql=False))) as http:
         assert http.get("/graphql", headers={"Accept": "text/html"}).status_code == 404
+
+
+def test_the_server_moves_what_start_up_loaded_out_of_the_collectors_sight(monkeypatch):
+    """The CLI's app freezes what is alive after start-up (gc.freeze), so full collections do
+    not walk the store's records while requests wait; an app built for tests does not."""
+    import gc
+
+    from service import cli
+
+    built = []
+
+    def spy(settings, **kwargs):
+        built.append(kwargs)
+        raise SystemExit(0)  # stop before listening
+
+    monkeypatch.setattr(app_module, "create_app", spy)
+    try:
+        cli.main(["serve", "--port", "0"])
+    except SystemExit:
+        pass
+    assert built == [{"freeze_after_startup": True}]
+
+    gc.unfreeze()
+    try:
+        with TestClient(create_app(Settings())):
+            assert gc.get_freeze_count() == 0
+        with TestClient(create_app(Settings(), freeze_after_startup=True)):
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

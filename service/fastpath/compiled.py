@@ -629,6 +629,12 @@ class Run:
     async def _drain(self) -> None:
         while self.pending:
             batch, self.pending = self.pending, []
+            if len(batch) == 1:  # (a screen pop's one customer): no task and gather for it
+                try:
+                    await batch[0]
+                except Exception as exc:
+                    raise Unsupported("an error while waiting") from exc
+                continue
             outcomes = await asyncio.gather(*batch, return_exceptions=True)
             for outcome in outcomes:
                 if isinstance(outcome, BaseException):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from graphql import GraphQLError
@@ -23,16 +24,21 @@ class Context:
     request: Any = None
     response: Any = None
     request_id: str = ""
-    customers: DataLoader = field(init=False)
-    activities: DataLoader = field(init=False)
-    entries: DataLoader = field(init=False)
 
-    def __post_init__(self) -> None:
-        store = self.runtime.store
-        # One set of loaders per request: batching within it, no caching across requests.
-        self.customers = DataLoader(load_fn=store.get_customers)
-        self.activities = DataLoader(load_fn=store.get_activities)
-        self.entries = DataLoader(load_fn=store.get_open_list_entries)
+    # One set of loaders per request: batching within it, no caching across requests. Each
+    # is made when a resolver first asks for it (most requests need one or none).
+
+    @cached_property
+    def customers(self) -> DataLoader:
+        return DataLoader(load_fn=self.runtime.store.get_customers)
+
+    @cached_property
+    def activities(self) -> DataLoader:
+        return DataLoader(load_fn=self.runtime.store.get_activities)
+
+    @cached_property
+    def entries(self) -> DataLoader:
+        return DataLoader(load_fn=self.runtime.store.get_open_list_entries)
 
     def t(self, message_key: str, /, **params: Any) -> str:
         return translate(self.locale, message_key, **params)

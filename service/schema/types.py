@@ -1,11 +1,13 @@
 """The GraphQL object types for records, built from domain records by `from_domain`.
 
-Plain data is copied into plain attributes (cheap to resolve); resolvers exist only for
-work: translated display names, related records (through DataLoaders) and nested lists."""
+A record's plain fields are plain attributes, worked out from the record when a query
+first reads them (`RecordView`); resolvers exist only for work: translated display
+names, related records (through DataLoaders) and nested lists."""
 
 from __future__ import annotations
 
 import enum
+from operator import attrgetter
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
@@ -31,6 +33,59 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+class RecordView:
+    """A GraphQL object over a domain record, `record`, whose plain fields are worked out
+    from it when a query first reads them: a request reads a few of a record's fields, and
+    a list makes one object per item, so nothing is converted that nobody reads.
+
+    `from_domain(record)` makes one; `_view_fields` gives each plain field of the class a
+    `_FromRecord` that works the value out from the record on first reading. The type stays
+    an ordinary Strawberry type: constructing it with keyword arguments still works (the
+    instance's own values come first)."""
+
+    @classmethod
+    def from_domain(cls, record: Any) -> Any:
+        view = object.__new__(cls)
+        view.record = record
+        return view
+
+
+class _FromRecord:
+    """A field's value, `compute(record)`, kept in the instance on first reading (a
+    non-data descriptor: from then on, and for instances built with keyword arguments, the
+    instance's own value is found first)."""
+
+    __slots__ = ("name", "compute")
+
+    def __init__(self, name: str, compute: Callable[[Any], Any]) -> None:
+        self.name, self.compute = name, compute
+
+    def __get__(self, view: Any, owner: Any = None) -> Any:
+        if view is None:
+            return self
+        value = view.__dict__[self.name] = self.compute(view.record)
+        return value
+
+
+def _view_fields(cls: type[RecordView], type_name: str | None, **fields: Callable[[Any], Any]) -> None:
+    """Gives `cls` its fields worked out from the record: with a `type_name`, the global id
+    and the bookkeeping every record has, then `fields`. Every plain field the GraphQL type
+    declares must be covered (checked here, at import)."""
+    if type_name is not None:
+        fields = {
+            "id": lambda r: strawberry.ID(to_global_id(type_name, r.id)),
+            "version": attrgetter("version"),
+            "created_at": attrgetter("created_at"),
+            "updated_at": attrgetter("updated_at"),
+            **fields,
+        }
+    declared = {f.python_name for f in cls.__strawberry_definition__.fields if f.base_resolver is None} - {"record"}
+    if missing := declared - fields.keys() - set(getattr(cls, "_set_directly", ())):  # pragma: no cover - a programming error
+        raise TypeError(f"{cls.__name__}: no value for {sorted(missing)}")
+    for name, compute in fields.items():
+        setattr(cls, name, _FromRecord(name, compute))
+
+
 @strawberry.interface(description="A record with a global id: `node(id:)` fetches any of them.")
 class Node:
     id: strawberry.ID = strawberry.field(description="Opaque global id, unique across all record types.")
@@ -45,9 +100,21 @@ class PageInfo:
 
 
 @strawberry.type(description="An item in a list, with its cursor.")
-class Edge(Generic[T]):
+class Edge(RecordView, Generic[T]):
     cursor: str = strawberry.field(description="Pass as `after` to continue after this item.")
     node: T = strawberry.field(description="The item.")
+
+    @classmethod
+    def of(cls, storage_cursor: str, node: T) -> Edge[T]:
+        """The edge of one list item; its cursor is encoded when a query reads it."""
+        edge = cls.from_domain(storage_cursor)
+        edge.node = node
+        return edge
+
+    _set_directly = ("node",)
+
+
+_view_fields(Edge, None, cursor=cursor_out)
 
 
 @strawberry.type(description="A page of a list (Relay connection).")
@@ -59,7 +126,7 @@ class Connection(Generic[T]):
 
 def connection(page: Page, convert: Callable[[Any], T]) -> Connection[T]:
     """A GraphQL connection from a store page, each record converted by `convert`."""
-    edges = [Edge(cursor=cursor_out(c), node=convert(r)) for c, r in page.items]
+    edges = [Edge.of(c, convert(r)) for c, r in page.items]
     return Connection(edges=edges, page_info=page_info(page), total_count=page.total_count)
 
 
@@ -131,7 +198,7 @@ class Attribute:
 
 
 @strawberry.type(description="A customer record: a person or an organisation.")
-class Customer(Node):
+class Customer(RecordView, Node):
     version: int = strawberry.field(description="Incremented on every change; send it as `expectedVersion` when updating.")
     created_at: datetime = strawberry.field(description="When the record was created (UTC).")
     updated_at: datetime = strawberry.field(description="When the record last changed (UTC).")
@@ -204,32 +271,28 @@ class Customer(Node):
         found = await paged(info.context, contact_usecases.reminder_recipients(info.context.runtime, info.context.actor, self.record.id, info.context.locale))
         return [Contact.from_domain(c) for c in found]
 
-    @classmethod
-    def from_domain(cls, c: records.Customer) -> Customer:
-        return cls(
-            id=strawberry.ID(to_global_id("Customer", c.id)),
-            version=c.version,
-            created_at=c.created_at,
-            updated_at=c.updated_at,
-            created_by=c.created_by,
-            first_name=c.first_name,
-            last_name=c.last_name,
-            organization_name=c.organization_name,
-            emails=[EmailAddress(address=e.address, normalized=e.normalized, label=e.label) for e in c.emails],
-            phones=[PhoneNumber(number=p.number, e164=p.e164, label=p.label) for p in c.phones],
-            address=PostalAddress(
-                street=c.address.street,
-                city=c.address.city,
-                postcode=c.address.postcode,
-                region=c.address.region,
-                country=c.address.country,
-            )
-            if c.address
-            else None,
-            external_id=c.external_id,
-            attributes=[Attribute(key=a.key, value=a.value) for a in c.attributes],
-            record=c,
-        )
+
+_view_fields(
+    Customer,
+    "Customer",
+    created_by=attrgetter("created_by"),
+    first_name=attrgetter("first_name"),
+    last_name=attrgetter("last_name"),
+    organization_name=attrgetter("organization_name"),
+    emails=lambda c: [EmailAddress(address=e.address, normalized=e.normalized, label=e.label) for e in c.emails],
+    phones=lambda c: [PhoneNumber(number=p.number, e164=p.e164, label=p.label) for p in c.phones],
+    address=lambda c: PostalAddress(
+        street=c.address.street,
+        city=c.address.city,
+        postcode=c.address.postcode,
+        region=c.address.region,
+        country=c.address.country,
+    )
+    if c.address
+    else None,
+    external_id=attrgetter("external_id"),
+    attributes=lambda c: [Attribute(key=a.key, value=a.value) for a in c.attributes],
+)
 
 
 # --- contacts --------------------------------------------------------------------------
@@ -278,7 +341,7 @@ class ContactWarning:
 
 
 @strawberry.type(description="A person at a customer (often an organisation).")
-class Contact(Node):
+class Contact(RecordView, Node):
     version: int = strawberry.field(description="Incremented on every change; send it as `expectedVersion` when updating.")
     created_at: datetime = strawberry.field(description="When the contact was created (UTC).")
     updated_at: datetime = strawberry.field(description="When it last changed (UTC).")
@@ -327,26 +390,22 @@ class Contact(Node):
         c = await info.context.customers.load(self.record.customer_id)
         return Customer.from_domain(c)
 
-    @classmethod
-    def from_domain(cls, c: records.Contact) -> Contact:
-        return cls(
-            id=strawberry.ID(to_global_id("Contact", c.id)),
-            version=c.version,
-            created_at=c.created_at,
-            updated_at=c.updated_at,
-            owner=c.created_by,
-            role=ContactRole(c.role.value),
-            salutation=c.salutation,
-            first_name=c.first_name,
-            last_name=c.last_name,
-            title=c.title,
-            email=c.email.address if c.email else None,
-            phone=c.phone.number if c.phone else None,
-            e164_phone=c.phone.e164 if c.phone else None,
-            reminder_contact=c.reminder_contact,
-            can_communicate=c.can_communicate,
-            record=c,
-        )
+
+_view_fields(
+    Contact,
+    "Contact",
+    owner=attrgetter("created_by"),
+    role=lambda c: ContactRole(c.role.value),
+    salutation=attrgetter("salutation"),
+    first_name=attrgetter("first_name"),
+    last_name=attrgetter("last_name"),
+    title=attrgetter("title"),
+    email=lambda c: c.email.address if c.email else None,
+    phone=lambda c: c.phone.number if c.phone else None,
+    e164_phone=lambda c: c.phone.e164 if c.phone else None,
+    reminder_contact=attrgetter("reminder_contact"),
+    can_communicate=attrgetter("can_communicate"),
+)
 
 
 # --- activities ------------------------------------------------------------------------
@@ -375,7 +434,7 @@ class Sender:
 
 
 @strawberry.type(description="An incoming or outgoing call, chat or email.")
-class Activity(Node):
+class Activity(RecordView, Node):
     version: int = strawberry.field(description="Incremented on every change.")
     created_at: datetime = strawberry.field(description="When the service recorded it (UTC).")
     updated_at: datetime = strawberry.field(description="When it last changed (UTC).")
@@ -406,31 +465,26 @@ class Activity(Node):
         e = await info.context.entries.load(self.record.open_list_entry_id)
         return OpenListEntry.from_domain(e) if e and may_see_entry(info.context.actor, e.agent_id) else None
 
-    @classmethod
-    def from_domain(cls, a: records.Activity) -> Activity:
-        s = a.sender
-        return cls(
-            id=strawberry.ID(to_global_id("Activity", a.id)),
-            version=a.version,
-            created_at=a.created_at,
-            updated_at=a.updated_at,
-            created_by=a.created_by,
-            channel=Channel(a.channel.value),
-            direction=Direction(a.direction.value),
-            sender=Sender(
-                name=s.name,
-                email=s.email,
-                phone=s.phone,
-                normalized_email=s.email_normalized,
-                e164_phone=s.phone_e164,
-            ),
-            subject=a.subject,
-            text=a.text,
-            occurred_at=a.occurred_at,
-            agent_id=strawberry.ID(a.agent_id) if a.agent_id else None,
-            associated_at=a.associated_at,
-            record=a,
-        )
+
+_view_fields(
+    Activity,
+    "Activity",
+    created_by=attrgetter("created_by"),
+    channel=lambda a: Channel(a.channel.value),
+    direction=lambda a: Direction(a.direction.value),
+    sender=lambda a: Sender(
+        name=a.sender.name,
+        email=a.sender.email,
+        phone=a.sender.phone,
+        normalized_email=a.sender.email_normalized,
+        e164_phone=a.sender.phone_e164,
+    ),
+    subject=attrgetter("subject"),
+    text=attrgetter("text"),
+    occurred_at=attrgetter("occurred_at"),
+    agent_id=lambda a: strawberry.ID(a.agent_id) if a.agent_id else None,
+    associated_at=attrgetter("associated_at"),
+)
 
 
 # --- the open list ---------------------------------------------------------------------
