@@ -28,7 +28,7 @@ from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.dataloader import DataLoader
+
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
@@ -38,7 +38,7 @@ from strawberry.types.unset import UNSET
 from .authentication import authenticate
 from .domain.access import Actor, Role
 from .i18n import negotiate
-from .schema.context import Context, request_id_of
+from .schema.context import Context, RecordLoader, request_id_of
 from .schema.subscriptions import coded_error
 from .settings import Settings
 
@@ -60,9 +60,9 @@ def connection_context(runtime: Any, websocket: WebSocket) -> Context:
         request_id=request_id_of(websocket),
     )
     store = runtime.store
-    ctx.customers = DataLoader(load_fn=store.get_customers, cache=False)
-    ctx.activities = DataLoader(load_fn=store.get_activities, cache=False)
-    ctx.entries = DataLoader(load_fn=store.get_open_list_entries, cache=False)
+    ctx.customers = RecordLoader(load_fn=store.get_customers, cache=False)
+    ctx.activities = RecordLoader(load_fn=store.get_activities, cache=False)
+    ctx.entries = RecordLoader(load_fn=store.get_open_list_entries, cache=False)
     ctx.connection_params = None  # Strawberry puts connection_init's payload here
     ctx.streams = True  # subscriptions may start (schema/subscriptions.py)
     return ctx

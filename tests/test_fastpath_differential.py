@@ -347,7 +347,9 @@ class Box:
 class TinyQuery:
     @strawberry.field
     def plain(self, info: strawberry.Info, n: int = 1, colour: Colour | None = None) -> str:
-        return f"{n} {colour} {info.path.key} {type(self).__name__}"
+        # (plans hand resolvers an Info that builds graphql-core's info only when read)
+        seen = (info.path.key, info.field_name, info.context, info.return_type, isinstance(info, strawberry.Info))
+        return f"{n} {colour} {seen} {type(self).__name__}"
 
     @strawberry.field
     def boxed(self, box: Box) -> str:

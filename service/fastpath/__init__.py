@@ -28,14 +28,16 @@ check that both paths answer alike.
 from __future__ import annotations
 
 import copy
+import functools
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from types import SimpleNamespace
 from typing import Any
 
 from graphql import GraphQLError
 from graphql import OperationType as CoreOperationType
 from graphql.execution import Executor, execute
+from graphql.execution.values import get_variable_values
 from graphql.execution.middleware import MiddlewareManager
 from strawberry.dataloader import DataLoader, DefaultCache
 from strawberry.execution import optimized_is_awaitable
@@ -94,45 +96,50 @@ class FastPath:
         if operation_type not in allowed_operation_types or operation_type is OperationType.SUBSCRIPTION:
             return None
         name = operation.name.value if operation.name else None
-        if self.compile_plans:
-            executor = Executor.build(
-                self.core_schema,
-                cached.document,
-                root_value,
-                context,
-                variables,
-                name,
-                middleware=MiddlewareManager(),
-                is_awaitable=optimized_is_awaitable,
-            )
-            if isinstance(executor, list):  # variables that do not coerce: Strawberry's path words it
+        plan = self._plan(cached, name) if self.compile_plans else None
+        if plan is not None:
+            variable_values = get_variable_values(self.core_schema, operation.variable_definitions or (), variables or {})
+            if isinstance(variable_values, list):  # variables that do not coerce: Strawberry's path words it
                 return None
-            plan = self._plan(cached, name)
-            if plan is not None:
-                if watch is not None:
-                    watch.operation_type = operation_type
-                run = Run(executor, root_value)
-                if plan.mutation:
-                    try:
-                        return ExecutionResult(data=await run.execute_mutation(plan), errors=None)
-                    except Replay as replay:
-                        _forget_loaded(context)
-                        if not isinstance(replay.__cause__, (Unsupported, Replay)) and replay.outcomes:
-                            log.debug("mutation left its plan", exc_info=replay.__cause__)
-                        result = await self._generic(
-                            cached, name, variables, context, root_value, replay_middleware(replay.outcomes)
-                        )
-                        if result is None:  # pragma: no cover - variables coerced above
-                            raise RuntimeError("a replayed mutation met a request error") from None
-                        return result
+            executor = _Execution(
+                variable_values,
+                context,
+                functools.partial(
+                    Executor.build,
+                    self.core_schema,
+                    cached.document,
+                    root_value,
+                    context,
+                    variables,
+                    name,
+                    middleware=MiddlewareManager(),
+                    is_awaitable=optimized_is_awaitable,
+                ),
+            )
+            if watch is not None:
+                watch.operation_type = operation_type
+            run = Run(executor, root_value)
+            if plan.mutation:
                 try:
-                    return ExecutionResult(data=await run.execute(plan), errors=None)
-                except Unsupported as exc:
-                    log.debug("query left its plan: %s", exc, exc_info=exc.__cause__)
+                    return ExecutionResult(data=await run.execute_mutation(plan), errors=None)
+                except Replay as replay:
                     _forget_loaded(context)
-                except Exception:  # a bug of the plan's: graphql-core answers, the log says why
-                    log.exception("compiled plan failed; running the query with graphql-core")
-                    _forget_loaded(context)
+                    if not isinstance(replay.__cause__, (Unsupported, Replay)) and replay.outcomes:
+                        log.debug("mutation left its plan", exc_info=replay.__cause__)
+                    result = await self._generic(
+                        cached, name, variables, context, root_value, replay_middleware(replay.outcomes)
+                    )
+                    if result is None:  # pragma: no cover - variables coerced above
+                        raise RuntimeError("a replayed mutation met a request error") from None
+                    return result
+            try:
+                return ExecutionResult(data=await run.execute(plan), errors=None)
+            except Unsupported as exc:
+                log.debug("query left its plan: %s", exc, exc_info=exc.__cause__)
+                _forget_loaded(context)
+            except Exception:  # a bug of the plan's: graphql-core answers, the log says why
+                log.exception("compiled plan failed; running the query with graphql-core")
+                _forget_loaded(context)
         if watch is not None:
             watch.operation_type = operation_type
         return await self._generic(cached, name, variables, context, root_value)
@@ -190,6 +197,23 @@ class FastPath:
             self.schema.process_errors(errors, execution_context)
             errors = _mask(errors, execution_context)
         return ExecutionResult(data=result.data, errors=errors)
+
+
+class _Execution:
+    """What a plan's run needs of graphql-core's `Executor`: the coerced variables and the
+    context at once; the executor itself, built as `execute` builds it, only when a
+    resolver's `GraphQLResolveInfo` is first needed (most requests need none: see
+    `compiled._lazy_info_class`)."""
+
+    __slots__ = ("variable_values", "context_value", "_build", "_executor")
+
+    def __init__(self, variable_values: dict[str, Any], context_value: Any, build: Callable[[], Any]) -> None:
+        self.variable_values, self.context_value, self._build, self._executor = variable_values, context_value, build, None
+
+    def build_resolve_info(self, *args: Any) -> Any:
+        if self._executor is None:
+            self._executor = self._build()
+        return self._executor.build_resolve_info(*args)
 
 
 def _forget_loaded(context: Any) -> None:

@@ -95,6 +95,8 @@ from strawberry.types.enum import has_enum_definition
 from strawberry.types.lazy_type import LazyType
 from strawberry.types.unset import UNSET
 
+from ..aio import resume
+
 __all__ = ["OperationPlan", "Replay", "Unsupported", "compile_operation", "replay_middleware"]
 
 
@@ -174,6 +176,33 @@ class Direct:
     convert: Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
+@functools.cache
+def _lazy_info_class(info_class: type) -> type:
+    """`info_class` (Strawberry's `Info`, or the schema's own) whose graphql-core
+    `GraphQLResolveInfo` is built when first read: most resolvers read only `context`,
+    which comes straight from the run. Everything else an `Info` offers reads the real
+    `GraphQLResolveInfo`, the same one `Run._prepare` and graphql-core would build."""
+
+    class LazyInfo(info_class):  # type: ignore[misc, valid-type]
+        def __init__(self, run: Run, field: FieldPlan, path: Any, strawberry_field: Any) -> None:
+            self._run, self._plan, self._path, self._field = run, field, path, strawberry_field
+
+        @property
+        def _raw_info(self) -> Any:
+            raw = self.__dict__.get("_raw")
+            if raw is None:
+                f = self._plan
+                raw = self.__dict__["_raw"] = self._run.executor.build_resolve_info(f.field_def, f.field_nodes, f.parent_type, self._path)
+            return raw
+
+        @property
+        def context(self) -> Any:
+            return self._run.executor.context_value
+
+    LazyInfo.__name__ = LazyInfo.__qualname__ = info_class.__name__
+    return LazyInfo
+
+
 @dataclass(eq=False)
 class ObjectPlan:
     type: GraphQLObjectType
@@ -227,7 +256,7 @@ class _Compiler:
             pass_self=resolver.self_parameter is not None,
             source_names=tuple(p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None),
             info_name=info.name if info is not None else None,
-            info_class=config.info_class,
+            info_class=_lazy_info_class(config.info_class),
             has_arguments=bool(arguments),
             convert=convert,
         )
@@ -580,30 +609,6 @@ def compile_operation(
 # --- running -----------------------------------------------------------------------------
 
 
-@types.coroutine
-def _resume(coroutine: Any, yielded: Any):
-    """The rest of a coroutine that was driven by `send` until it first waited on `yielded`:
-    awaiting this passes what it waits on to the running task, as `await` would have."""
-    if isinstance(yielded, asyncio.Future):
-        yielded._asyncio_future_blocking = True  # as the future's own __await__ left it
-    while True:
-        try:
-            sent = yield yielded
-        except GeneratorExit:
-            coroutine.close()
-            raise
-        except BaseException as exc:  # thrown in by the task (cancellation): pass it on
-            try:
-                yielded = coroutine.throw(exc)
-            except StopIteration as stop:
-                return stop.value
-        else:
-            try:
-                yielded = coroutine.send(sent)
-            except StopIteration as stop:
-                return stop.value
-
-
 class Run:
     """One execution of a plan. `executor` is graphql-core's, built for this request (it
     coerced the variables and builds the resolvers' `info`)."""
@@ -721,8 +726,7 @@ class Run:
     def _direct_kwargs(self, field: FieldPlan, direct: Direct, source: Any, path: Any) -> dict[str, Any]:
         info = None
         if direct.info_name is not None or direct.has_arguments:
-            raw = self.executor.build_resolve_info(field.field_def, field.field_nodes, field.parent_type, path)
-            info = direct.info_class(_raw_info=raw, _field=direct.field)
+            info = direct.info_class(self, field, path, direct.field)
         if direct.has_arguments:
             kwargs = self._converted.get(id(field))
             if kwargs is None:
@@ -783,7 +787,7 @@ class Run:
                         raise Unsupported("a resolver raised") from exc
                     else:
                         out[field.key] = None  # keeps the response's key order
-                        self.pending.append(self._later(_resume(result, yielded), out, field, field_path))
+                        self.pending.append(self._later(resume(result, yielded), out, field, field_path))
                         continue
                 elif hasattr(result, "__await__") and not isinstance(result, (str, bytes, dict, list, tuple)):
                     out[field.key] = None

@@ -2,18 +2,51 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from graphql import GraphQLError
-from strawberry.dataloader import DataLoader
+from strawberry.dataloader import Batch, DataLoader, dispatch_batch, should_create_new_batch
 
+from ..aio import resume
 from ..i18n import negotiate, translate
 from ..authentication import LOCAL_DEVELOPER, request_id_from
 from ..domain.access import Actor, Role
 from ..domain.errors import UserError
 from ..runtime import Runtime
+
+
+class RecordLoader(DataLoader):
+    """Strawberry's DataLoader (same batching, caching and errors: its own `dispatch_batch`
+    loads each batch), except that a batch is started in the event loop's next round
+    without a task of its own, and gets one only if its load waits: the memory store's
+    loads finish at once."""
+
+    def load(self, key: Any) -> Any:
+        if self.cache:
+            future = self.cache_map.get(key)
+            if future and not future.cancelled():
+                return future
+        future = self.loop.create_future()
+        if self.cache:
+            self.cache_map.set(key, future)
+        batch = self.batch
+        if batch is None or not batch.tasks or should_create_new_batch(self, batch):
+            batch = self.batch = Batch()
+            self.loop.call_soon(self._dispatch, batch)
+        batch.add_task(key, future)
+        return future
+
+    def _dispatch(self, batch: Batch) -> None:
+        loading = dispatch_batch(self, batch)
+        try:
+            yielded = loading.send(None)
+        except StopIteration:
+            return
+        batch._dispatch_task = asyncio.ensure_future(resume(loading, yielded))
+        batch._dispatch_task.add_done_callback(lambda _: setattr(batch, "_dispatch_task", None))
 
 
 @dataclass
@@ -30,15 +63,15 @@ class Context:
 
     @cached_property
     def customers(self) -> DataLoader:
-        return DataLoader(load_fn=self.runtime.store.get_customers)
+        return RecordLoader(load_fn=self.runtime.store.get_customers)
 
     @cached_property
     def activities(self) -> DataLoader:
-        return DataLoader(load_fn=self.runtime.store.get_activities)
+        return RecordLoader(load_fn=self.runtime.store.get_activities)
 
     @cached_property
     def entries(self) -> DataLoader:
-        return DataLoader(load_fn=self.runtime.store.get_open_list_entries)
+        return RecordLoader(load_fn=self.runtime.store.get_open_list_entries)
 
     def t(self, message_key: str, /, **params: Any) -> str:
         return translate(self.locale, message_key, **params)

@@ -92,11 +92,21 @@ class Node:
 
 
 @strawberry.type(description="Where a page sits in its list.")
-class PageInfo:
+class PageInfo(RecordView):
     has_next_page: bool = strawberry.field(description="More items follow this page.")
     has_previous_page: bool = strawberry.field(description="Items precede this page (true whenever `after` was given).")
     start_cursor: str | None = strawberry.field(description="Cursor of the first item on this page.")
     end_cursor: str | None = strawberry.field(description="Cursor of the last item; pass it as `after` for the next page.")
+
+
+_view_fields(
+    PageInfo,  # over a store Page: its cursors are encoded when a query reads them
+    None,
+    has_next_page=attrgetter("has_next_page"),
+    has_previous_page=attrgetter("has_previous_page"),
+    start_cursor=lambda page: cursor_out(page.items[0][0]) if page.items else None,
+    end_cursor=lambda page: cursor_out(page.items[-1][0]) if page.items else None,
+)
 
 
 @strawberry.type(description="An item in a list, with its cursor.")
@@ -127,7 +137,7 @@ class Connection(Generic[T]):
 def connection(page: Page, convert: Callable[[Any], T]) -> Connection[T]:
     """A GraphQL connection from a store page, each record converted by `convert`."""
     edges = [Edge.of(c, convert(r)) for c, r in page.items]
-    return Connection(edges=edges, page_info=page_info(page), total_count=page.total_count)
+    return Connection(edges=edges, page_info=PageInfo.from_domain(page), total_count=page.total_count)
 
 
 #: What a customer account sees of a list its permissions do not cover (Customer.contacts
@@ -145,16 +155,6 @@ async def paged(ctx: Context, work: Awaitable[Page]) -> Page:
         return await work
     except DomainUserError as err:
         raise to_graphql_error(err, ctx) from None
-
-
-def page_info(page: Page) -> PageInfo:
-    items = page.items
-    return PageInfo(
-        has_next_page=page.has_next_page,
-        has_previous_page=page.has_previous_page,
-        start_cursor=cursor_out(items[0][0]) if items else None,
-        end_cursor=cursor_out(items[-1][0]) if items else None,
-    )
 
 
 @strawberry.enum(description="What a contact is for.")
@@ -516,7 +516,7 @@ class MatchReason:
 
 
 @strawberry.type(description="An existing customer the sender may be.")
-class MatchCandidate:
+class MatchCandidate(RecordView):
     score: float = strawberry.field(description="Confidence from 0 to 1.")
     reasons: list[MatchReason] = strawberry.field(description="What matched.")
     customer_id: strawberry.Private[str]
@@ -526,13 +526,14 @@ class MatchCandidate:
         c = await info.context.customers.load(self.customer_id)
         return Customer.from_domain(c) if c else None
 
-    @classmethod
-    def from_domain(cls, c: records.Candidate) -> MatchCandidate:
-        return cls(
-            score=c.score,
-            reasons=[MatchReason(field=r.field, method=r.method, strength=r.strength) for r in c.reasons],
-            customer_id=c.customer_id,
-        )
+
+_view_fields(
+    MatchCandidate,
+    None,
+    score=attrgetter("score"),
+    reasons=lambda c: [MatchReason(field=r.field, method=r.method, strength=r.strength) for r in c.reasons],
+    customer_id=attrgetter("customer_id"),
+)
 
 
 @strawberry.type(description="A pending new customer on an agent's open list. Nothing is saved as a customer until created.")
