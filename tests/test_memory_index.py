@@ -250,3 +250,102 @@ def test_a_damaged_record_is_still_refused_when_values_are_shared(tmp_path, dama
 
     with pytest.raises(DataFileError, match="damaged"):
         asyncio.run(reopen())
+
+
+@pytest.mark.parametrize("forced", [False, True], ids=["as chosen", "order walks refused"])
+@pytest.mark.parametrize("seed", range(4))
+def test_directory_pages_agree_with_the_reference_while_contacts_are_written(seed, forced, monkeypatch):
+    """Many contacts whose matches cluster in the order (sorted by last name, a first name
+    matches in runs inside every last name): pages come from walking the order, from
+    merging the matching terms' entries (kept current by every write and rename) or from
+    picking among the matches, and always equal the reference scan. `forced`: every walk
+    of the whole order gives up, so the other two ways answer every search."""
+    import plugins.memory.contacts as contacts_module
+    from service.domain.contact_directory import ContactField, ContactQuery, ContactSort, contact_sort_key
+    from service.domain.contact_directory import matches as contact_matches
+    from service.domain.search import query_tokens
+
+    merged = []
+    original, walk = contacts_module.ContactTables._merged_walk, contacts_module._walk
+    merging = [False]
+
+    def recording(self, *args):
+        merging[0] = True
+        try:
+            out = original(self, *args)
+        finally:
+            merging[0] = False
+        merged.append(out is not None)
+        return out
+
+    def refusing(*args):
+        return walk(*args) if merging[0] or not forced else None
+
+    monkeypatch.setattr(contacts_module.ContactTables, "_merged_walk", recording)
+    monkeypatch.setattr(contacts_module, "_walk", refusing)
+    rng = random.Random(seed)
+    first_names = ["Jan", "Jana", "Petr", "Eva", "Ingrid", "Ola", "Zoë", "Ivana", "Karel", "Anna"]
+    last_names = ["Novák", "Nováková", "Østby", "Dvořák", "Müller", "Hansen", "Čapek", "Kolář", "Zeman"]
+    people = {f"cu{i}": Customer(f"cu{i}", 1, NOW, NOW, "a", first_name=rng.choice(first_names), last_name=rng.choice(last_names)) for i in range(12)}
+
+    def contact(i: int, version: int = 1) -> Contact:
+        first = rng.choice(first_names)
+        return Contact(
+            f"co{i:05d}", version, NOW, NOW, rng.choice(["a", "b"]), customer_id=rng.choice(sorted(people)),
+            role=rng.choice(list(ContactRole)), first_name=first, last_name=rng.choice(last_names),
+            title=rng.choice([None, "Ing.", "Mgr."]),
+            email=EmailAddress(f"{first}.{i}@ex.cz", f"{first}.{i}@ex.cz".lower()) if rng.random() < 0.8 else None,
+            reminder_contact=rng.random() < 0.3,
+        )  # fmt: skip
+
+    async def scenario():
+        store = MemoryStore()
+        for c in people.values():
+            await store.insert_customer(c)
+        for i in range(1500):
+            await store.insert_contact(contact(i))
+        next_id = 1500
+        for step in range(60):
+            for _ in range(rng.randrange(8)):  # writes between the searches
+                what = rng.random()
+                if what < 0.35:
+                    await store.insert_contact(contact(next_id))
+                    next_id += 1
+                elif what < 0.7:
+                    old = store._contacts[rng.choice(sorted(store._contacts))]
+                    await store.update_contact(contact(int(old.id[2:]), old.version + 1), old.version)
+                elif what < 0.9:
+                    await store.delete_contact(rng.choice(sorted(store._contacts)))
+                else:
+                    old = people[rng.choice(sorted(people))]
+                    new = dataclasses.replace(old, version=old.version + 1, last_name=rng.choice(last_names))
+                    await store.update_customer(new, old.version)
+                    people[new.id] = new
+            q = ContactQuery(
+                tokens=tuple(query_tokens(rng.choice(["jan", "nov", "ing", "jan nov", "petr ing", "o", "ex", "zo"]))),
+                search_in=rng.choice([None, None, frozenset({ContactField.FIRST_NAME, ContactField.EMAIL})]),
+                role=rng.choice([None, None, *ContactRole]),
+                reminder_contact=rng.choice([None, None, True]),
+                order=rng.choice([ContactSort.LAST_NAME, ContactSort.LAST_NAME, ContactSort.CUSTOMER, ContactSort.FIRST_NAME]),
+                descending=rng.random() < 0.3,
+                locale=rng.choice(["en", "cs"]),
+            )
+            names = {c.id: f"{c.first_name} {c.last_name}" for c in people.values()}
+            expected = sorted(
+                (c for c in store._contacts.values() if contact_matches(c, q)),
+                key=lambda c: (contact_sort_key(c, names[c.customer_id], q.order, q.sort_locale), c.id),
+                reverse=q.descending,
+            )
+            got, after = [], None
+            for _ in range(3):  # the first pages: cursors into every way of paging
+                page = await store.search_contacts(q, first=rng.choice([5, 20]), after=after)
+                assert page.total_count == len(expected)
+                got += [c.id for _, c in page.items]
+                if not page.has_next_page:
+                    break
+                after = page.items[-1][0]
+            assert got == [c.id for c in expected][: len(got)], q
+            assert page.has_next_page == (len(got) < len(expected))
+
+    asyncio.run(scenario())
+    assert any(merged), "no page came from merging terms' entries"

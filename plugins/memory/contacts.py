@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import heapq
 import json
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -31,20 +32,91 @@ _heappop_max = getattr(heapq, "heappop_max", None) or heapq._heappop_max  # type
 _WALK_BUDGET_FACTOR = 4
 
 
+#: A search merges the entries of at most this many terms (`_SortIndex.term_entries`);
+#: a token that begins more terms (a single letter) has its page picked or walked instead.
+_MAX_MERGED_TERMS = 64
+
+
 class _SortIndex:
+    """One column's order (for one language): every contact's (key, id) entry, and, built
+    on first use per search term, the entries of that term's contacts in order."""
+
     def __init__(self) -> None:
         self.order: SortedIndex[tuple[str, str]] = SortedIndex()
         self.key_of: dict[str, tuple[str, str]] = {}  # contact id -> its (key, id) in `order`
+        # (field, term) -> the entries of the contacts with that term, ascending: a search
+        # whose matches cluster in the order merges these instead of looking at every match.
+        self.by_term: dict[tuple[ContactField, str], list[tuple[str, str]]] = {}
+        self.by_term_entries = 0  # entries held in `by_term`
 
-    def add(self, contact_id: str, key: str) -> None:
+    def add(self, contact_id: str, key: str) -> tuple[str, str]:
         entry = (key, contact_id)
         self.key_of[contact_id] = entry
         self.order.add(entry)
+        return entry
 
-    def discard(self, contact_id: str) -> None:
+    def discard(self, contact_id: str) -> tuple[str, str] | None:
         entry = self.key_of.pop(contact_id, None)
         if entry is not None:
             self.order.discard(entry)
+        return entry
+
+    def term_entries(self, field: ContactField, term: str, ids: Iterable[str]) -> list[tuple[str, str]]:
+        """The entries of `ids` (the contacts with `term` in `field`), ascending; kept and
+        kept current (`terms_added`, `terms_removed`) from then on. Held entries are bounded
+        by four per contact: past that, every term's are dropped and built again on use."""
+        entries = self.by_term.get((field, term))
+        if entries is None:
+            entries = sorted(map(self.key_of.__getitem__, ids))
+            if self.by_term_entries + len(entries) > 4 * len(self.key_of) + 1024:
+                self.by_term.clear()
+                self.by_term_entries = 0
+            self.by_term[(field, term)] = entries
+            self.by_term_entries += len(entries)
+        return entries
+
+    def terms_added(self, terms: dict[ContactField, set[str]], entry: tuple[str, str]) -> None:
+        """A contact with `terms` entered the order as `entry`."""
+        by_term = self.by_term
+        for field, field_terms in terms.items():
+            for term in field_terms:
+                entries = by_term.get((field, term))
+                if entries is not None:
+                    insort(entries, entry)
+                    self.by_term_entries += 1
+
+    def terms_removed(self, terms: dict[ContactField, set[str]], entry: tuple[str, str]) -> None:
+        """A contact with `terms` left the order (its entry was `entry`)."""
+        by_term = self.by_term
+        for field, field_terms in terms.items():
+            for term in field_terms:
+                entries = by_term.get((field, term))
+                if entries is None:
+                    continue
+                i = bisect_left(entries, entry)
+                if i < len(entries) and entries[i] == entry:
+                    del entries[i]
+                    self.by_term_entries -= 1
+                    if not entries:
+                        del by_term[(field, term)]
+
+
+def _distinct(keys: Iterator[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+    """`keys` (in order) without repeats: a contact with several matching terms comes once."""
+    last = None
+    for key in keys:
+        if key != last:
+            yield key
+            last = key
+
+
+def _from(entries: list[tuple[str, str]], after: tuple[str, str] | None, descending: bool) -> Iterator[tuple[str, str]]:
+    """The sorted `entries` strictly after `after` in the chosen direction."""
+    if descending:
+        end = len(entries) if after is None else bisect_left(entries, after)
+        return map(entries.__getitem__, range(end - 1, -1, -1))
+    start = 0 if after is None else bisect_right(entries, after)
+    return map(entries.__getitem__, range(start, len(entries)))
 
 
 def _walk(
@@ -108,7 +180,8 @@ class ContactTables:
         return customer_display_name(customer) if customer else None
 
     def _index_contact(self, c: Contact) -> None:
-        for field, field_terms in contact_terms(c).items():
+        terms = contact_terms(c)
+        for field, field_terms in terms.items():
             ids_by_term = self._cterm_ids[field]
             for term in field_terms:
                 if ids_by_term.add(term, c.id):
@@ -120,10 +193,13 @@ class ContactTables:
         if self._sort_indexes:
             name = self._customer_name(c.customer_id)
             for (order, locale), index in self._sort_indexes.items():
-                index.add(c.id, contact_sort_key(c, name, order, locale))
+                entry = index.add(c.id, contact_sort_key(c, name, order, locale))
+                if index.by_term:
+                    index.terms_added(terms, entry)
 
     def _unindex_contact(self, c: Contact) -> None:
-        for field, field_terms in contact_terms(c).items():  # `c` is the record indexed
+        terms = contact_terms(c)  # `c` is the record indexed: these are the terms it added
+        for field, field_terms in terms.items():
             ids_by_term = self._cterm_ids[field]
             for term in field_terms:
                 if ids_by_term.discard(term, c.id):
@@ -133,7 +209,9 @@ class ContactTables:
         self._by_reminder[c.reminder_contact].discard(c.id)
         self._by_communicate[c.can_communicate].discard(c.id)
         for index in self._sort_indexes.values():
-            index.discard(c.id)
+            entry = index.discard(c.id)
+            if entry is not None and index.by_term:
+                index.terms_removed(terms, entry)
 
     def _index_loaded_contacts(self, collector: Callable[[], Any]) -> None:
         """Index every contact in `_contacts` (the indexes being empty), collecting each
@@ -151,6 +229,8 @@ class ContactTables:
                 for contact_id in list(self._by_customer_contacts.iter(customer_id)):
                     index.discard(contact_id)
                     index.add(contact_id, contact_sort_key(self._contacts[contact_id], name, order, locale))
+                index.by_term.clear()  # they held the old entries; built again on use
+                index.by_term_entries = 0
 
     def _sort_index(self, order: ContactSort, locale: str) -> _SortIndex:
         index = self._sort_indexes.get((order, locale))
@@ -272,6 +352,51 @@ class ContactTables:
             raise InvalidCursor(cursor)  # a cursor from another ordering of the list
         return key, cid
 
+    def _merge_terms(self, q: ContactQuery) -> tuple[list[tuple[ContactField, str]], int] | None:
+        """The terms one token begins (every field searched) and their matches counted with
+        repeats: the token with the fewest, among those that begin at most
+        `_MAX_MERGED_TERMS` terms; None when there is none."""
+        fields = q.search_in or frozenset(ContactField)
+        best: tuple[list[tuple[ContactField, str]], int] | None = None
+        for token in set(q.tokens):
+            terms: list[tuple[ContactField, str]] = []
+            size = 0
+            for field in fields:
+                ids_by_term = self._cterm_ids[field]
+                for term in self._cterms[field].iter_from(token):
+                    if not term.startswith(token):
+                        break
+                    terms.append((field, term))
+                    held = ids_by_term.held(term)
+                    size += 1 if type(held) is str else len(held)  # type: ignore[arg-type]
+                if len(terms) > _MAX_MERGED_TERMS:
+                    break
+            if terms and len(terms) <= _MAX_MERGED_TERMS and (best is None or size < best[1]):
+                best = (terms, size)
+        return best
+
+    def _merged_walk(
+        self,
+        q: ContactQuery,
+        index: _SortIndex,
+        ids: set[str],
+        terms: tuple[list[tuple[ContactField, str]], int],
+        after: tuple[str, str] | None,
+        first: int,
+    ) -> tuple[list[tuple[str, str]], bool] | None:
+        """The page walked in the order of one token's matches alone (`terms`, from
+        `_merge_terms`): the entries of the terms it begins (`_SortIndex.term_entries`),
+        merged; its matches that miss another filter are skipped. None when the walk's
+        budget runs out (the matches the other filters drop cluster first)."""
+        best, size = terms
+        streams = [
+            _from(index.term_entries(field, term, self._cterm_ids[field].iter(term)), after, q.descending)
+            for field, term in best
+        ]
+        merged = _distinct(heapq.merge(*streams, reverse=q.descending))
+        budget = _WALK_BUDGET_FACTOR * (first + 1) * size // len(ids) + 64
+        return _walk(merged, ids, first, budget)
+
     async def search_contacts(self, query: ContactQuery, *, first: int, after: str | None) -> Page[Contact]:
         after_key = self._after(query, after)
         ids = self._matching_ids(query)
@@ -282,13 +407,24 @@ class ContactTables:
         elif not ids:
             keys, more = [], False
         else:
-            # Neither way sorts every contact: walk the index while matches are dense
-            # enough to fill the page quickly, else pick the page from the matches' keys.
-            # A walk takes about (first + 1) * contacts / matches steps, picking about
-            # `matches`: few matches (one customer's contacts) are picked at once.
-            budget = _WALK_BUDGET_FACTOR * (first + 1) * len(self._contacts) // len(ids) + 64
+            # No way sorts every contact. Few matches (one customer's contacts) are picked
+            # at once: picking looks at each match. Else the page is walked: in the order
+            # of the contacts of a searched token's terms alone, merged, when they are at
+            # hand (`_SortIndex.term_entries`); else the whole order, while matches are dense
+            # enough to fill the page quickly (a walk takes about (first + 1) * contacts /
+            # matches steps when they are spread evenly); else the terms' entries, built
+            # now and kept; else (no token, or it begins too many terms) picked after all.
             few = len(ids) * len(ids) <= (first + 1) * len(self._contacts)
-            walked = None if few else _walk(index.order.iter_after(after_key, descending=query.descending), ids, first, budget)
+            walked = None
+            terms = None if few else self._merge_terms(query)
+            merged_first = terms is not None and all(t in index.by_term for t in terms[0])
+            if merged_first:
+                walked = self._merged_walk(query, index, ids, terms, after_key, first)  # type: ignore[arg-type]
+            if walked is None and not few:
+                budget = _WALK_BUDGET_FACTOR * (first + 1) * len(self._contacts) // len(ids) + 64
+                walked = _walk(index.order.iter_after(after_key, descending=query.descending), ids, first, budget)
+            if walked is None and terms is not None and not merged_first:
+                walked = self._merged_walk(query, index, ids, terms, after_key, first)
             if walked is not None:
                 keys, more = walked
             else:
