@@ -1,23 +1,26 @@
 """The service under load against its own ceiling, in one run on one machine.
 
 Writes a realistic data set (default 100,000 customers with contacts and activities) as a
-`--data-file` snapshot, then starts, one after the other on copies of it:
+`--data-file` snapshot, then starts, side by side, each on its own copy of it:
 
 - the real service with its real CLI (`customer-context serve`, one uvicorn worker, the
   memory store);
 - the baseline (benchmarks/baseline_app.py): a minimal Starlette app making the same use-case
   and store calls and answering the same JSON, with no GraphQL.
 
-Both are driven by `wrk` (installed with apt-get when missing) with the same request bodies.
-For each workload it prints requests per second and p50/p99 latency of both and the ratio
-service/baseline, after checking that both answer every sampled request identically.
+Both are driven by `wrk` (installed with apt-get when missing) with the same request bodies,
+in rounds (--rounds, default 3, of --duration seconds): service, then baseline, then the
+next round, so that a passing load on the machine weighs on both alike. For each workload it
+prints requests per second and p50/p99 latency of both (their median rounds) and the ratio
+service/baseline (the median of the rounds' ratios), after checking that both answer every
+sampled request identically.
 
 Then (unless --no-growth) it builds stores of 10,000 to 1,000,000 customers, each in a child
 process of its own under an address-space limit (--growth-limit-gb), and prints how the
 screen-pop look-up and the directory search through the service's GraphQL endpoint
 (in-process ASGI, no network) change with the number of customers.
 
-    .venv/bin/python benchmarks/service_load.py [--customers 100000] [--duration 10]
+    .venv/bin/python benchmarks/service_load.py [--customers 100000] [--duration 6] [--rounds 3]
         [--connections 8] [--growth 10000,100000,1000000] [--growth-limit-gb 20] [--no-growth]
         [--no-fastpath]
 """
@@ -25,6 +28,7 @@ screen-pop look-up and the directory search through the service's GraphQL endpoi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -355,62 +359,84 @@ def canonical(response: Any) -> str:
     return json.dumps(response, sort_keys=False, ensure_ascii=False)
 
 
+def server_command(name: str, port: int, data_file: Path) -> list[str]:
+    if name == "service":
+        return [
+            str(ROOT / ".venv/bin/customer-context"), "serve", "--port", str(port),
+            "--data-file", str(data_file), "--log-level", "warning",
+        ]  # fmt: skip
+    return [
+        str(ROOT / ".venv/bin/python"), "-m", "uvicorn", "--app-dir", str(ROOT / "benchmarks"), "baseline_app:app",
+        "--port", str(port), "--log-level", "warning", "--workers", "1",
+    ]  # fmt: skip
+
+
 def measure(args, wrk: str, workdir: Path, data_file: Path, n: int) -> None:
+    """Both servers up at once, each on its own copy of the data file; for each workload,
+    `--rounds` rounds of load, service then baseline in each round, so that both see the
+    machine as it is at that moment. Reported per server: the median round's rps and
+    latencies; the ratio is the median of the rounds' own ratios."""
     rng = random.Random(3)
     loads = workloads(n, rng)
     scripts = [wrk_script(bodies, workdir) for _, bodies in loads]
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMER_CONTEXT_")}
     if args.no_fastpath:
         env["CUSTOMER_CONTEXT_FASTPATH"] = "false"
-    results: dict[str, list[dict[str, float]]] = {}
-    answers: dict[str, list[list[str]]] = {}
-    for name in ("service", "baseline"):
-        copy = workdir / name
-        copy.mkdir()
-        for f in data_file.parent.glob(data_file.name + "*"):
-            if not f.name.endswith(".lock"):
-                shutil.copy(f, copy / f.name)
-        port = free_port()
-        if name == "service":
-            command = [
-                str(ROOT / ".venv/bin/customer-context"), "serve", "--port", str(port),
-                "--data-file", str(copy / data_file.name), "--log-level", "warning",
-            ]  # fmt: skip
-        else:
-            command = [
-                str(ROOT / ".venv/bin/python"), "-m", "uvicorn", "--app-dir", str(ROOT / "benchmarks"), "baseline_app:app",
-                "--port", str(port), "--log-level", "warning", "--workers", "1",
-            ]  # fmt: skip
-            env = {**env, "BASELINE_DATA_FILE": str(copy / data_file.name)}
-        t = time.perf_counter()
-        with Server(name, command, env, port) as server:
-            print(f"{name}: up in {time.perf_counter() - t:.0f} s (pid {server.proc.pid})", flush=True)
-            answers[name] = []
-            results[name] = []
-            for (label, bodies), script in zip(loads, scripts):
-                # The answers to compare: the first few bodies, before any load.
-                answers[name].append([canonical(server.post(b)) for b in bodies[:12]])
-                drive(wrk, server, script, args.warmup, args.connections)
-                r = drive(wrk, server, script, args.duration, args.connections)
-                results[name].append(r)
-                print(f"  {label:40} {r['rps']:9,.0f} rps  p50 {r['p50']:7.2f} ms  p99 {r['p99']:7.2f} ms", flush=True)
-                if r["non2xx"]:
-                    print(f"    {r['non2xx']} responses were not 2xx")
+    names = ("service", "baseline")
+    with contextlib.ExitStack() as stack:
+        servers: dict[str, Server] = {}
+        for name in names:
+            copy = workdir / name
+            copy.mkdir()
+            for f in data_file.parent.glob(data_file.name + "*"):
+                if not f.name.endswith(".lock"):
+                    shutil.copy(f, copy / f.name)
+            port = free_port()
+            t = time.perf_counter()
+            server_env = {**env, "BASELINE_DATA_FILE": str(copy / data_file.name)} if name == "baseline" else env
+            servers[name] = stack.enter_context(Server(name, server_command(name, port, copy / data_file.name), server_env, port))
+            print(f"{name}: up in {time.perf_counter() - t:.0f} s (pid {servers[name].proc.pid})", flush=True)
+        rows = []
+        for (label, bodies), script in zip(loads, scripts):
+            # The answers to compare: the first few bodies, before any load.
+            answers = {name: [canonical(servers[name].post(b)) for b in bodies[:12]] for name in names}
+            for name in names:
+                drive(wrk, servers[name], script, args.warmup, args.connections)
+            rounds: dict[str, list[dict[str, float]]] = {name: [] for name in names}
+            for _ in range(args.rounds):
+                for name in names:
+                    rounds[name].append(drive(wrk, servers[name], script, args.duration, args.connections))
+            ratios = [s["rps"] / b["rps"] for s, b in zip(rounds["service"], rounds["baseline"])]
+            median_round = {name: sorted(rounds[name], key=lambda r: r["rps"])[len(rounds[name]) // 2] for name in names}
+            rows.append((label, median_round, statistics.median(ratios), ratios, answers))
+            s, b = median_round["service"], median_round["baseline"]
+            print(
+                f"  {label:40} service {s['rps']:7,.0f} rps, baseline {b['rps']:7,.0f} rps; "
+                f"ratio per round {', '.join(f'{r:.0%}' for r in ratios)}",
+                flush=True,
+            )
+            for name in names:
+                if bad := sum(r["non2xx"] for r in rounds[name]):
+                    print(f"    {name}: {bad} responses were not 2xx")
 
     print()
-    print(f"{'workload':40} {'service rps':>11} {'p50 ms':>7} {'p99 ms':>7} {'baseline rps':>12} {'p50 ms':>7} {'p99 ms':>7} {'service/baseline':>16}  same answers")
-    for i, (label, bodies) in enumerate(loads):
-        s, b = results["service"][i], results["baseline"][i]
-        same = answers["service"][i] == answers["baseline"][i]
+    print(
+        f"{'workload':40} {'service rps':>11} {'p50 ms':>7} {'p99 ms':>7} {'baseline rps':>12} {'p50 ms':>7} {'p99 ms':>7}"
+        f" {'service/baseline':>16}  same answers"
+    )
+    for label, median_round, ratio, ratios, answers in rows:
+        s, b = median_round["service"], median_round["baseline"]
+        same = answers["service"] == answers["baseline"]
         print(
             f"{label:40} {s['rps']:11,.0f} {s['p50']:7.2f} {s['p99']:7.2f} {b['rps']:12,.0f} {b['p50']:7.2f} {b['p99']:7.2f} "
-            f"{s['rps'] / b['rps']:15.0%}  {'yes' if same else 'NO'}"
+            f"{ratio:15.0%}  {'yes' if same else 'NO'}"
         )
         if not same:
-            for x, y in zip(answers["service"][i], answers["baseline"][i]):
+            for x, y in zip(answers["service"], answers["baseline"]):
                 if x != y:
                     print(f"    service:  {x[:600]}\n    baseline: {y[:600]}")
                     break
+    print(f"(median of {args.rounds} rounds of {args.duration:g} s each, service and baseline alternating; ratio: median of the rounds' ratios)")
 
 
 # --- growth ------------------------------------------------------------------------------
@@ -550,7 +576,8 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--duration", type=float, default=10, help="seconds of load per workload and server")
+    parser.add_argument("--duration", type=float, default=6, help="seconds of load per round, workload and server")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per workload, service and baseline alternating")
     parser.add_argument("--warmup", type=float, default=2, help="seconds of load before each measurement")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--growth", default="10000,100000,1000000", help="store sizes for the growth table")
