@@ -25,7 +25,7 @@ from graphql import (
 )
 from strawberry.schema.schema import validate_document
 
-from ..schema.limits import Limits, _introspection_rule, _shape_rule
+from ..schema.limits import Limits, limit_rules
 
 #: Distinct documents kept; clients send a handful of operations over and over, so this
 #: bounds memory against a client that sends a new document with every request.
@@ -79,10 +79,8 @@ class DocumentCache:
         except GraphQLError:
             return None
         # The locale only words errors, and a document with errors is not kept.
-        rules = [*specified_rules, _shape_rule(limits, "en")]
-        if not limits.introspection:
-            rules.append(_introspection_rule("en"))
-        if validate_document(self.schema, document, tuple(rules)):
+        rules = (*specified_rules, *limit_rules(limits, "en"))
+        if validate_document(self.schema, document, rules):
             return None
         operations: dict[str | None, OperationDefinitionNode] = {}
         fragments: dict[str, FragmentDefinitionNode] = {}

@@ -296,6 +296,16 @@ class _Measure:
         return count
 
 
+def limit_rules(limits: Limits, locale: str) -> list[type[ValidationRule]]:
+    """The validation rules that hold a document to `limits` (depth, aliases, and no
+    introspection where it is off), their errors in `locale`: what Strawberry's path adds
+    to graphql-core's rules, and what the fast path validates its cached documents with."""
+    rules: list[type[ValidationRule]] = [_shape_rule(limits, locale)]
+    if not limits.introspection:
+        rules.append(_introspection_rule(locale))
+    return rules
+
+
 def _shape_rule(limits: Limits, locale: str) -> type[ValidationRule]:
     class OperationShapeRule(ValidationRule):
         """QUERY_TOO_DEEP and TOO_MANY_ALIASES, per operation."""
@@ -394,10 +404,7 @@ class GraphQLLimits(SchemaExtension):
         # `max_tokens` counts comments too (unlike `max_lexical_tokens`), so one limit
         # bounds the work of lexing whatever the document is made of.
         ec.parse_options["max_tokens"] = limits.tokens
-        rules: list[type[ValidationRule]] = [_shape_rule(limits, locale)]
-        if not limits.introspection:
-            rules.append(_introspection_rule(locale))
-        ec.validation_rules = (*ec.validation_rules, *rules)
+        ec.validation_rules = (*ec.validation_rules, *limit_rules(limits, locale))
         yield
         result = ec.result
         errors = getattr(result, "errors", None)
