@@ -1,7 +1,8 @@
 """The partner path, proven: the example backend in examples/sqlite-backend is a package of
-its own, installed into this environment like a partner's would be, found through its entry
-point, selected by name, passing the conformance suite, and keeping a customer across a
-restart of the real server. Not a line of the service knows about it.
+its own, installed with pip like a partner's would be (into a directory of the test run's
+own, on the PYTHONPATH of the processes it starts), found through its entry point,
+selected by name, passing the conformance suite, and keeping a customer across a restart
+of the real server. Not a line of the service knows about it.
 
 Everything after the install runs in new interpreters (subprocesses): only they see the
 entry point the install adds.
@@ -62,29 +63,41 @@ def _pip(*args: str) -> None:
     assert result.returncode == 0, f"pip {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
 
 
+#: Where the example is installed for this run (a directory put on the children's
+#: PYTHONPATH); empty when a developer has it installed in the environment already.
+_SITE: list[str] = []
+
+
 @pytest.fixture(scope="module")
-def example_installed() -> Iterator[None]:
-    """`pip install --no-deps -e examples/sqlite-backend` into the running interpreter's
-    environment (the service is there already), and uninstalled again afterwards so the rest
-    of the suite sees only the built-in plugins. Left alone when a developer installed it."""
+def example_installed(tmp_path_factory) -> Iterator[None]:
+    """`pip install --no-deps --target <dir> examples/sqlite-backend`: a directory of this
+    run's own, on the PYTHONPATH of the processes the tests start, so the shared
+    environment is never changed (a second test run, or a benchmark, at the same time sees
+    only the built-in plugins). Left alone when a developer installed it (editable, from
+    this checkout)."""
     if _installed_from_this_checkout():
         yield
         return
+    site = tmp_path_factory.mktemp("partner-site")
     isolation = ["--no-build-isolation"] if _setuptools_builds_here() else []
-    egg_info = EXAMPLE / "customer_context_sqlite.egg-info"  # what the build leaves behind
-    leave_egg_info = egg_info.exists()
-    _pip("install", "--no-deps", *isolation, "-q", "-e", str(EXAMPLE))
+    left_behind = [EXAMPLE / "customer_context_sqlite.egg-info", EXAMPLE / "build"]  # what a build leaves in the tree
+    existing = {path for path in left_behind if path.exists()}
+    _pip("install", "--no-deps", *isolation, "-q", "--target", str(site), str(EXAMPLE))
+    _SITE.append(str(site))
     try:
         yield
     finally:
-        _pip("uninstall", "-y", "-q", DISTRIBUTION)
-        if not leave_egg_info:
-            shutil.rmtree(egg_info, ignore_errors=True)
+        _SITE.clear()
+        for path in left_behind:
+            if path not in existing:
+                shutil.rmtree(path, ignore_errors=True)
 
 
 def _env(**extra: str) -> dict[str, str]:
     """The environment of a child process: ours without the service's settings, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMER_CONTEXT_")}
+    if _SITE:
+        env["PYTHONPATH"] = os.pathsep.join([*_SITE, *filter(None, [os.environ.get("PYTHONPATH")])])
     env.update(extra)
     return env
 
@@ -124,7 +137,8 @@ def test_the_service_lists_the_installed_backend(example_installed):
 def _server(database: Path, log: Path) -> Iterator[str]:
     """README's start command with `--backend sqlite`, the file from the plugin's own env var;
     stopped gracefully (SIGTERM), so the store is closed."""
-    server = start_server("--backend", "sqlite", env={"CUSTOMER_CONTEXT_SQLITE_PATH": str(database)}, log=log, ready="/readyz")
+    env = {"CUSTOMER_CONTEXT_SQLITE_PATH": str(database), **({"PYTHONPATH": _env()["PYTHONPATH"]} if _SITE else {})}
+    server = start_server("--backend", "sqlite", env=env, log=log, ready="/readyz")
     try:
         with urllib.request.urlopen(server.base + "/readyz", timeout=5) as r:
             assert json.loads(r.read()) == {"status": "ready", "store": "sqlite"}
