@@ -237,11 +237,12 @@ class ContactTables:
         if index is None:
             # Built once per column and language, then kept current by every write.
             index = _SortIndex()
+            by_customer = order is ContactSort.CUSTOMER  # the only column that needs the customer's name
             shared: dict[str, str] = {}  # contacts of the same name have the same key: one string
             keys = [
                 (shared.setdefault(key, key), c.id)
                 for c in self._contacts.values()
-                for key in (contact_sort_key(c, self._customer_name(c.customer_id), order, locale),)
+                for key in (contact_sort_key(c, self._customer_name(c.customer_id) if by_customer else None, order, locale),)
             ]
             del shared
             keys.sort()

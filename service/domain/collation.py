@@ -75,6 +75,7 @@ and recomputes on a change.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -427,6 +428,7 @@ def _collator(locale: str) -> _Collator:
     return collator
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def sort_key(text: str | None, locale: str) -> str:
     """A compact string whose plain Python string order (`<`) is the locale's alphabetical
     order of `text`.
@@ -434,6 +436,10 @@ def sort_key(text: str | None, locale: str) -> str:
     `locale` is one of LOCALES; other tags of the same language ("cs-CZ", "no") get its
     rules, unknown ones the 'en' (CLDR root) rules. None, blank text and text of invisible
     characters only get a key that sorts after every other text's key.
+
+    Names repeat (thousands of Nováks): the keys of the last 65,536 distinct texts are kept,
+    which makes building a directory sort index over millions of contacts several times
+    faster.
     """
     if text is None:
         return _BLANK
