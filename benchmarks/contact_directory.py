@@ -25,7 +25,6 @@ from plugins.memory import MemoryStore  # noqa: E402
 from service.domain.contact_directory import ContactField, ContactQuery, ContactSort, contact_sort_key, matches  # noqa: E402
 from service.domain.display_name import customer_display_name  # noqa: E402
 from service.domain.records import Contact, ContactRole, Customer, EmailAddress, PhoneNumber  # noqa: E402
-from service.domain.search import query_tokens  # noqa: E402
 
 FIRST = "Jan Petr Jana Eva Peter Zuzana Ingrid Ola Kari Lars Anna Jürgen Łukasz Đorđe Milica Ivana Karel Věra Ørjan Åse Søren".split()
 LAST = (

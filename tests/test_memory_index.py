@@ -349,3 +349,84 @@ def test_directory_pages_agree_with_the_reference_while_contacts_are_written(see
 
     asyncio.run(scenario())
     assert any(merged), "no page came from merging terms' entries"
+
+
+@pytest.mark.parametrize("order_name", ["LAST_NAME", "CUSTOMER"])
+def test_contacts_written_while_a_sort_index_is_built_are_in_it_when_installed(order_name, monkeypatch):
+    """A column's sort index is built in a worker thread from a copy of the contacts while
+    the event loop goes on: contacts added, updated (a new name), removed, and a customer
+    renamed meanwhile are where they belong once it is installed; searches waiting for it
+    get one build; and a build that fails is started again by the next search."""
+    import threading
+
+    import plugins.memory.contacts as contacts_module
+    from service.domain.contact_directory import ContactQuery, ContactSort
+
+    order = ContactSort[order_name]
+    started, release = threading.Event(), threading.Event()
+    builds, fail = [], [True]
+    real_key = contacts_module.contact_sort_key
+
+    def slow_key(*args):  # in the worker: wait until the test has written
+        if threading.current_thread() is not threading.main_thread():
+            if not started.is_set():
+                builds.append(1)
+                started.set()
+                assert release.wait(30)
+                if fail[0]:
+                    fail[0] = False
+                    raise RuntimeError("build failed")
+        return real_key(*args)
+
+    monkeypatch.setattr(contacts_module, "contact_sort_key", slow_key)
+
+    def person(i: int, last: str, customer: str = "cu0", version: int = 1) -> Contact:
+        return Contact(f"co{i:03d}", version, NOW, NOW, "a", customer_id=customer, role=ContactRole.MAIN, first_name="Jan", last_name=last)
+
+    async def scenario():
+        store = MemoryStore()
+        await store.open()
+        for i, name in enumerate(["Adam", "Zeman"]):
+            await store.insert_customer(Customer(f"cu{i}", 1, NOW, NOW, "a", last_name=name))
+        for i in range(40):
+            await store.insert_contact(person(i, f"Name{i:02d}", f"cu{i % 2}"))
+        query = ContactQuery(order=order, locale="en")
+
+        async def search_after_writes():
+            search = asyncio.ensure_future(store.search_contacts(query, first=100, after=None))
+            while not started.is_set():  # the loop runs while the worker builds
+                await asyncio.sleep(0.001)
+            return search
+
+        # A failed build: the waiting search fails, the next one builds again.
+        failing = await search_after_writes()
+        release.set()
+        with pytest.raises(RuntimeError, match="build failed"):
+            await failing
+        started.clear()
+        release.clear()
+
+        searches = [await search_after_writes()]
+        searches.append(asyncio.ensure_future(store.search_contacts(query, first=100, after=None)))  # waits for the same build
+        await store.insert_contact(person(100, "Aaron"))  # added
+        await store.update_contact(person(5, "Zzz", "cu1", version=2), 1)  # renamed and moved to the other customer
+        await store.delete_contact("co007")  # removed
+        await store.update_customer(Customer("cu1", 2, NOW, NOW, "a", last_name="Aaa"), 1)  # its contacts move up by customer
+        release.set()
+        pages = [await s for s in searches]
+
+        ids = [c.id for _, c in pages[0].items]
+        expected = sorted(  # every contact's key worked out now, from the records as they are
+            store._contacts.values(),
+            key=lambda c: (contacts_module.contact_sort_key(c, store._customer_name(c.customer_id), order, "en"), c.id),
+        )
+        assert ids == [c.id for c in expected] and len(ids) == 40  # 40 + 1 added - 1 removed
+        assert [c.id for _, c in pages[1].items] == ids
+        assert "co100" in ids and "co007" not in ids
+        assert len(builds) == 2  # the failed one, then one for both searches
+        # And the installed index is kept current as usual from then on.
+        await store.insert_contact(person(101, "Aardvark"))
+        again = await store.search_contacts(query, first=100, after=None)
+        assert len(again.items) == 41 and len(builds) == 2
+
+    asyncio.run(scenario())

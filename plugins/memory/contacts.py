@@ -3,6 +3,7 @@ sort indexes built on first use per (column, language) and kept current on every
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import json
 from bisect import bisect_left, bisect_right, insort
@@ -101,6 +102,35 @@ class _SortIndex:
                         del by_term[(field, term)]
 
 
+#: A sort index is built from runs of this many entries, each sorted on its own, then
+#: merged: one `list.sort` of millions of entries would hold the GIL, and with it the event
+#: loop, for seconds.
+_SORT_RUN = 32_768
+
+
+def _built_sort_index(
+    contacts: list[Contact], customer_name: Callable[[str], str | None] | None, order: ContactSort, locale: str
+) -> _SortIndex:
+    """The column's index over `contacts`. Runs in a worker thread: it reads the copy of
+    the contacts it is given (records are immutable) and, for the CUSTOMER column, looks
+    customers' names up one at a time (a rename meanwhile is put right on installing)."""
+    shared: dict[str, str] = {}  # contacts of the same name have the same key: one string
+    runs = []
+    for start in range(0, len(contacts), _SORT_RUN):
+        run = [
+            (shared.setdefault(key, key), c.id)
+            for c in contacts[start : start + _SORT_RUN]
+            for key in (contact_sort_key(c, customer_name(c.customer_id) if customer_name else None, order, locale),)
+        ]
+        run.sort()
+        runs.append(run)
+    entries = runs[0] if len(runs) == 1 else list(heapq.merge(*runs))
+    index = _SortIndex()
+    index.order = SortedIndex.from_sorted(entries)
+    index.key_of = {entry[1]: entry for entry in entries}
+    return index
+
+
 def _distinct(keys: Iterator[tuple[str, str]]) -> Iterator[tuple[str, str]]:
     """`keys` (in order) without repeats: a contact with several matching terms comes once."""
     last = None
@@ -173,6 +203,9 @@ class ContactTables:
         self._by_reminder: dict[bool, set[str]] = {True: set(), False: set()}
         self._by_communicate: dict[bool, set[str]] = {True: set(), False: set()}
         self._sort_indexes: dict[tuple[ContactSort, str], _SortIndex] = {}
+        #: Sort indexes being built (in a worker thread), and the contacts written meanwhile.
+        self._sort_builds: dict[tuple[ContactSort, str], asyncio.Future[list[tuple[str, str]]]] = {}
+        self._sort_changes: dict[tuple[ContactSort, str], set[str]] = {}
 
     # indexing ----------------------------------------------------------------------------
     def _customer_name(self, customer_id: str) -> str | None:
@@ -224,6 +257,9 @@ class ContactTables:
     def _customer_renamed(self, customer_id: str) -> None:
         """A customer's display name changed: re-key its contacts in CUSTOMER orders."""
         name = self._customer_name(customer_id)
+        if self._sort_changes:  # a CUSTOMER order being built copied the old name
+            for contact_id in self._by_customer_contacts.iter(customer_id):
+                self._written(contact_id)
         for (order, locale), index in self._sort_indexes.items():
             if order is ContactSort.CUSTOMER:
                 for contact_id in list(self._by_customer_contacts.iter(customer_id)):
@@ -232,27 +268,54 @@ class ContactTables:
                 index.by_term.clear()  # they held the old entries; built again on use
                 index.by_term_entries = 0
 
-    def _sort_index(self, order: ContactSort, locale: str) -> _SortIndex:
-        index = self._sort_indexes.get((order, locale))
-        if index is None:
-            # Built once per column and language, then kept current by every write.
-            index = _SortIndex()
-            by_customer = order is ContactSort.CUSTOMER  # the only column that needs the customer's name
-            shared: dict[str, str] = {}  # contacts of the same name have the same key: one string
-            keys = [
-                (shared.setdefault(key, key), c.id)
-                for c in self._contacts.values()
-                for key in (contact_sort_key(c, self._customer_name(c.customer_id) if by_customer else None, order, locale),)
-            ]
-            del shared
-            keys.sort()
-            index.order = SortedIndex.from_sorted(keys)
-            index.key_of = {entry[1]: entry for entry in keys}
-            self._sort_indexes[(order, locale)] = index
+    async def _sort_index(self, order: ContactSort, locale: str) -> _SortIndex:
+        """The column's order for `locale`: built once per column and language, then kept
+        current by every write. Building works out a collation key for every contact (some
+        seconds at a million): it runs in a worker thread, so the event loop goes on serving
+        other requests, while searches in that column wait for it. Contacts written while it
+        runs are put right when it is installed."""
+        key = (order, locale)
+        while (index := self._sort_indexes.get(key)) is None:
+            building = self._sort_builds.get(key)
+            if building is None:
+                contacts = list(self._contacts.values())  # the copy the worker reads
+                names = self._customer_name if order is ContactSort.CUSTOMER else None
+                self._sort_changes[key] = set()
+                building = asyncio.ensure_future(asyncio.to_thread(_built_sort_index, contacts, names, order, locale))
+                self._sort_builds[key] = building
+            try:
+                built = await asyncio.shield(building)
+            except Exception:
+                if self._sort_builds.get(key) is building:  # the next search starts again
+                    del self._sort_builds[key]
+                    self._sort_changes.pop(key, None)
+                raise
+            if self._sort_builds.get(key) is building:  # the first to wake up installs it
+                del self._sort_builds[key]
+                self._install_sort_index(key, built, self._sort_changes.pop(key))
         return index
+
+    def _install_sort_index(self, key: tuple[ContactSort, str], index: _SortIndex, changed: set[str]) -> None:
+        """Installs an index built from a copy of the contacts, re-keying those written
+        (added, updated, removed, or their customer renamed) since the copy was taken."""
+        order, locale = key
+        for contact_id in changed:
+            index.discard(contact_id)
+            contact = self._contacts.get(contact_id)
+            if contact is not None:
+                name = self._customer_name(contact.customer_id) if order is ContactSort.CUSTOMER else None
+                index.add(contact_id, contact_sort_key(contact, name, order, locale))
+        self._sort_indexes[key] = index
+
+    def _written(self, contact_id: str) -> None:
+        """A contact was written: sort indexes being built must re-key it when installed."""
+        for changed in self._sort_changes.values():
+            changed.add(contact_id)
 
     # records -----------------------------------------------------------------------------
     def _put_contact(self, contact: Contact) -> None:
+        if self._sort_changes:
+            self._written(contact.id)
         previous = self._contacts.get(contact.id)
         if previous is not None:
             self._unindex_contact(previous)
@@ -260,6 +323,8 @@ class ContactTables:
         self._index_contact(contact)
 
     def _remove_contact(self, contact_id: str) -> None:
+        if self._sort_changes:
+            self._written(contact_id)
         self._unindex_contact(self._contacts.pop(contact_id))
 
     async def insert_contact(self, contact: Contact) -> None:
@@ -400,8 +465,8 @@ class ContactTables:
 
     async def search_contacts(self, query: ContactQuery, *, first: int, after: str | None) -> Page[Contact]:
         after_key = self._after(query, after)
+        index = await self._sort_index(query.order, query.sort_locale)  # may wait for its build
         ids = self._matching_ids(query)
-        index = self._sort_index(query.order, query.sort_locale)
         total = len(self._contacts) if ids is None else len(ids)
         if ids is None:
             keys, more = take(index.order.iter_after(after_key, descending=query.descending), first)
