@@ -610,8 +610,9 @@ def compile_operation(
 
 
 class Run:
-    """One execution of a plan. `executor` is graphql-core's, built for this request (it
-    coerced the variables and builds the resolvers' `info`)."""
+    """One execution of a plan. `executor` holds the request's coerced variables and context
+    and builds the resolvers' `GraphQLResolveInfo` (fastpath._Execution: graphql-core's
+    executor, made when first needed)."""
 
     __slots__ = ("executor", "root_value", "pending", "_args", "_converted")
 
