@@ -241,18 +241,13 @@ class KnownOperationLane:
 
     async def _answer(self, scope: Scope, runtime: Runtime, headers: dict[str, str], body: bytes) -> tuple[Message, Message] | None:
         try:
-            data = orjson.loads(body)
+            request_data = plain_request(orjson.loads(body))
         except orjson.JSONDecodeError:
             return None
-        if type(data) is not dict:
+        if request_data is None or request_data.query is None or request_data.extensions is not None:
             return None
-        query, variables, name = data.get("query"), data.get("variables"), data.get("operationName")
-        if (
-            type(query) is not str
-            or not (variables is None or type(variables) is dict)
-            or not (name is None or type(name) is str)
-            or data.get("extensions") is not None
-        ):
+        query, name = request_data.query, request_data.operation_name
+        if not (name is None or type(name) is str):
             return None
         operation_type = self.graphql.fastpath.known_operation(query, name, limits_of_settings(runtime.settings))
         if operation_type is None:
@@ -266,7 +261,6 @@ class KnownOperationLane:
         request = Request(scope)
         context = build_context(runtime, request, None)
         request.state.context = context
-        request_data = GraphQLRequestData(query=query, variables=variables, operation_name=name, extensions=None, protocol="http")
         result = await self.graphql.execute_known(request_data, context, operation_type)
         if result is None:
             return None
@@ -285,6 +279,24 @@ class KnownOperationLane:
             ],
         }
         return start, {"type": "http.response.body", "body": content}
+
+
+def plain_request(data: Any) -> GraphQLRequestData | None:
+    """One operation as a JSON body holds it, when its `query`, `variables` and `extensions`
+    have the types Strawberry's own parsing accepts (a string or null, objects or null);
+    None for anything else (a batch, a wrong type), which Strawberry's parsing words."""
+    if type(data) is not dict:
+        return None
+    query, variables, extensions = data.get("query"), data.get("variables"), data.get("extensions")
+    if (
+        isinstance(query, (str, type(None)))
+        and isinstance(variables, (dict, type(None)))
+        and isinstance(extensions, (dict, type(None)))
+    ):
+        return GraphQLRequestData(
+            query=query, variables=variables, operation_name=data.get("operationName"), extensions=extensions, protocol="http"
+        )
+    return None
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -484,17 +496,9 @@ class GraphQLApp(GraphQL):
         view has none); its checks on `query`, `variables` and `extensions` are the same.
         Anything else, or anything odd, is left to Strawberry's own."""
         if request.method == "POST" and not self._stream_transport_map and (request.content_type or "").lower() in _PLAIN_JSON:
-            data = self.parse_json(await request.get_body())
-            if isinstance(data, dict):
-                query, variables, extensions = data.get("query"), data.get("variables"), data.get("extensions")
-                if (
-                    isinstance(query, (str, type(None)))
-                    and isinstance(variables, (dict, type(None)))
-                    and isinstance(extensions, (dict, type(None)))
-                ):
-                    return GraphQLRequestData(
-                        query=query, variables=variables, operation_name=data.get("operationName"), extensions=extensions, protocol="http"
-                    )
+            request_data = plain_request(self.parse_json(await request.get_body()))
+            if request_data is not None:
+                return request_data
         return await super().parse_http_body(request)
 
     def decode_json(self, data: str | bytes) -> object:

@@ -150,20 +150,23 @@ class FastPath:
         query, name = getattr(request_data, "query", None), getattr(request_data, "operation_name", None)
         if not isinstance(query, str) or (name is not None and not isinstance(name, str)):
             return False
-        cached = self.documents.peek(query, limits_of(context))
-        operation = cached.operation(name) if cached is not None else None
+        cached, operation = self._peek(query, name, limits_of(context))
         return operation is not None and operation.operation is CoreOperationType.QUERY
 
     def known_operation(self, query: str, operation_name: str | None, limits: Limits) -> OperationType | None:
         """The type of the operation a request names when its document is in the cache and
         the operation has a compiled plan (a query or a mutation), else None; never parses."""
-        cached = self.documents.peek(query, limits)
-        operation = cached.operation(operation_name) if cached is not None else None
+        cached, operation = self._peek(query, operation_name, limits)
         if operation is None or operation.operation is CoreOperationType.SUBSCRIPTION:
             return None
         if cached.plans.get(operation.name.value if operation.name else None) is None:
             return None
         return _OPERATION_TYPES[operation.operation]
+
+    def _peek(self, query: str, operation_name: str | None, limits: Limits) -> tuple[CachedDocument | None, Any]:
+        """The cached document and the operation the request names in it, if any; never parses."""
+        cached = self.documents.peek(query, limits)
+        return cached, cached.operation(operation_name) if cached is not None else None
 
     def _plan(self, cached: CachedDocument, name: str | None) -> Any:
         try:
