@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["SUPPORTED", "DEFAULT", "CATALOGUE", "negotiate", "format_number", "translate"]
+__all__ = ["SUPPORTED", "DEFAULT", "CATALOGUE", "BESIDE_FIELD", "negotiate", "format_number", "translate", "translate_beside_field"]
 
 SUPPORTED: tuple[str, ...] = ("en", "cs", "sk", "de", "nb", "sr-Latn")
 DEFAULT = "en"
@@ -484,6 +484,118 @@ CATALOGUE: dict[str, dict[str, str]] = {
 }
 
 
+#: The same messages as they read beside the input they concern (UserError.fieldMessage): a
+#: form shows them under a labelled field, where "emails[0].address" means nothing to the
+#: person typing. Every CATALOGUE message that names {field} has its entry here (tests check
+#: it); messages that name no field are shown as they are.
+BESIDE_FIELD: dict[str, dict[str, str]] = {
+    "field_too_long": {
+        "en": "At most {limit} characters; {length} were entered.",
+        "cs": "Nejvýše {limit} znaků (zadáno: {length}).",
+        "sk": "Najviac {limit} znakov (zadané: {length}).",
+        "de": "Höchstens {limit} Zeichen; eingegeben wurden {length}.",
+        "nb": "Maks {limit} tegn, men {length} ble skrevet inn.",
+        "sr-Latn": "Najviše {limit} znakova (uneto: {length}).",
+    },
+    "invalid_characters": {
+        "en": "Position {position} holds a character that is not text (a control character or a broken UTF-16 pair).",
+        "cs": "Na pozici {position} je znak, který není text (řídicí znak nebo neúplný pár UTF-16).",
+        "sk": "Na pozícii {position} je znak, ktorý nie je text (riadiaci znak alebo neúplný pár UTF-16).",
+        "de": "An Position {position} steht ein Zeichen, das kein Text ist (ein Steuerzeichen oder ein unvollständiges UTF-16-Paar).",
+        "nb": "Posisjon {position} inneholder et tegn som ikke er tekst (et kontrolltegn eller et ufullstendig UTF-16-par).",
+        "sr-Latn": "Na poziciji {position} je znak koji nije tekst (kontrolni znak ili nepotpun UTF-16 par).",
+    },
+    "too_many_items": {
+        "en": "At most {limit} items; {count} were entered.",
+        "cs": "Nejvýše {limit} položek (zadáno: {count}).",
+        "sk": "Najviac {limit} položiek (zadané: {count}).",
+        "de": "Höchstens {limit} Einträge; eingegeben wurden {count}.",
+        "nb": "Maks {limit} elementer, men {count} ble skrevet inn.",
+        "sr-Latn": "Najviše {limit} stavki (uneto: {count}).",
+    },
+    "invalid_email": {
+        "en": "This is not a valid email address.",
+        "cs": "Toto není platná e-mailová adresa.",
+        "sk": "Toto nie je platná e-mailová adresa.",
+        "de": "Das ist keine gültige E-Mail-Adresse.",
+        "nb": "Dette er ikke en gyldig e-postadresse.",
+        "sr-Latn": "Ovo nije važeća adresa e-pošte.",
+    },
+    "invalid_phone": {
+        "en": "This is not a valid phone number.",
+        "cs": "Toto není platné telefonní číslo.",
+        "sk": "Toto nie je platné telefónne číslo.",
+        "de": "Das ist keine gültige Telefonnummer.",
+        "nb": "Dette er ikke et gyldig telefonnummer.",
+        "sr-Latn": "Ovo nije važeći broj telefona.",
+    },
+    "time_out_of_range": {
+        "en": "Must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in UTC.",
+        "cs": "Musí v UTC ležet mezi 0001-01-01T00:00:00Z a 9999-12-31T23:59:59Z.",
+        "sk": "Musí v UTC ležať medzi 0001-01-01T00:00:00Z a 9999-12-31T23:59:59Z.",
+        "de": "Muss in UTC zwischen 0001-01-01T00:00:00Z und 9999-12-31T23:59:59Z liegen.",
+        "nb": "Må ligge mellom 0001-01-01T00:00:00Z og 9999-12-31T23:59:59Z i UTC.",
+        "sr-Latn": "Mora u UTC da bude između 0001-01-01T00:00:00Z i 9999-12-31T23:59:59Z.",
+    },
+    "invalid_value": {
+        "en": "Invalid value: {reason}",
+        "cs": "Neplatná hodnota: {reason}",
+        "sk": "Neplatná hodnota: {reason}",
+        "de": "Ungültiger Wert: {reason}",
+        "nb": "Ugyldig verdi: {reason}",
+        "sr-Latn": "Nevažeća vrednost: {reason}",
+    },
+    "cannot_be_null": {
+        "en": "Cannot be null: leave it out to keep its value.",
+        "cs": "Nemůže být null: vynechte pole, pokud má zůstat beze změny.",
+        "sk": "Nemôže byť null: vynechajte pole, ak má zostať bez zmeny.",
+        "de": "Darf nicht null sein: Lassen Sie das Feld weg, um den Wert zu behalten.",
+        "nb": "Kan ikke være null: utelat feltet for å beholde verdien.",
+        "sr-Latn": "Ne može biti null: izostavite polje da bi zadržalo vrednost.",
+    },
+    "permissions_required": {
+        "en": "Give the account at least one permission.",
+        "cs": "Udělte účtu alespoň jedno oprávnění.",
+        "sk": "Udeľte kontu aspoň jedno oprávnenie.",
+        "de": "Geben Sie dem Konto mindestens eine Berechtigung.",
+        "nb": "Gi kontoen minst én tillatelse.",
+        "sr-Latn": "Dodelite nalogu bar jednu dozvolu.",
+    },
+    "blank_attribute_key": {
+        "en": "An attribute needs a non-empty key.",
+        "cs": "Atribut musí mít neprázdný klíč.",
+        "sk": "Atribút musí mať neprázdny kľúč.",
+        "de": "Ein Attribut braucht einen nicht leeren Schlüssel.",
+        "nb": "Et attributt må ha en nøkkel som ikke er tom.",
+        "sr-Latn": "Atribut mora da ima ključ koji nije prazan.",
+    },
+    "duplicate_attribute_key": {
+        "en": 'The attribute key "{key}" appears more than once.',
+        "cs": "Klíč atributu „{key}“ se vyskytuje více než jednou.",
+        "sk": "Kľúč atribútu „{key}“ sa vyskytuje viac ako raz.",
+        "de": "Der Attributschlüssel „{key}“ kommt mehr als einmal vor.",
+        "nb": "Attributtnøkkelen «{key}» forekommer mer enn én gang.",
+        "sr-Latn": "Ključ atributa „{key}“ pojavljuje se više puta.",
+    },
+    "invalid_page_size": {
+        "en": "Must be between {min} and {limit}.",
+        "cs": "Musí být od {min} do {limit}.",
+        "sk": "Musí byť od {min} do {limit}.",
+        "de": "Muss zwischen {min} und {limit} liegen.",
+        "nb": "Må være mellom {min} og {limit}.",
+        "sr-Latn": "Mora da bude između {min} i {limit}.",
+    },
+    "invalid_cursor": {
+        "en": "This is not a cursor this list gave out.",
+        "cs": "Toto není kurzor, který vydal tento seznam.",
+        "sk": "Toto nie je kurzor, ktorý vydal tento zoznam.",
+        "de": "Das ist kein Cursor, den diese Liste ausgegeben hat.",
+        "nb": "Dette er ikke en markør som denne listen har gitt ut.",
+        "sr-Latn": "Ovo nije kursor koji je izdala ova lista.",
+    },
+}
+
+
 def _render(locale: str, value: Any) -> Any:
     # bool is an int subclass, but "True" is not a number to group.
     if isinstance(value, int) and not isinstance(value, bool):
@@ -501,5 +613,15 @@ def translate(locale: str, key: str, /, **params: Any) -> str:
     parameter) raises KeyError: that is a bug in the caller, not something a user did.
     """
     templates = CATALOGUE[key]
+    template = templates.get(locale) or templates[DEFAULT]
+    return template.format_map({name: _render(locale, v) for name, v in params.items()})
+
+
+def translate_beside_field(locale: str, key: str, /, **params: Any) -> str:
+    """Message `key` as it reads beside the input it concerns: without the field's path
+    (BESIDE_FIELD), or the message itself when it names no field. Same rules as translate."""
+    templates = BESIDE_FIELD.get(key)
+    if templates is None:
+        return translate(locale, key, **params)
     template = templates.get(locale) or templates[DEFAULT]
     return template.format_map({name: _render(locale, v) for name, v in params.items()})

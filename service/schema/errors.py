@@ -10,6 +10,7 @@ import enum
 import strawberry
 
 from ..domain import errors as domain
+from ..i18n import translate_beside_field
 from .ids import to_global_id
 from .types import MatchCandidate, OpenListEntry
 
@@ -49,6 +50,11 @@ class UserError:
     field: str | None = strawberry.field(
         description="The input the error concerns, as a path from the mutation's arguments inside `input` "
         "(e.g. `firstName`, `emails[1].address`, `address.city`) or an argument name (`entryId`); null for the whole request."
+    )
+    field_message: str = strawberry.field(
+        description="The message as a form shows it beside the input `field` names: the same words without the field's "
+        "path (`This is not a valid email address.` where `message` says `emails[0].address is not a valid email address.`), "
+        "in the request's language. The same as `message` when that names no field."
     )
 
 
@@ -102,44 +108,64 @@ def _message(ctx, key: str, params: dict, field: str | None = None) -> str:
     return ctx.t(key, **{"field": field, **params})
 
 
+def _beside(ctx, key: str, params: dict) -> str:
+    return translate_beside_field(ctx.locale, key, **{"field": None, **params})
+
+
 def to_payload_error(err: domain.UserError, ctx) -> UserError:
-    """The GraphQL error type for a domain error, its message in the request's language."""
+    """The GraphQL error type for a domain error, its message in the request's language
+    (once naming the field's path, once as it reads beside the field)."""
     code = ErrorCode(err.code)
     if isinstance(err, domain.InvalidInput):
         errors = [
-            FieldError(code=ErrorCode(p.code), message=_message(ctx, p.message_key, p.params), field=p.field, limit=p.limit)
+            FieldError(
+                code=ErrorCode(p.code),
+                message=_message(ctx, p.message_key, p.params),
+                field_message=_beside(ctx, p.message_key, p.params),
+                field=p.field,
+                limit=p.limit,
+            )
             for p in err.problems
         ]
         first = errors[0]
-        return InvalidInputError(code=first.code, message=first.message, field=first.field, limit=first.limit, errors=errors)
+        return InvalidInputError(
+            code=first.code, message=first.message, field_message=first.field_message, field=first.field, limit=first.limit, errors=errors
+        )
     if isinstance(err, domain.NotFound):
         shown = to_global_id(_TYPE_NAMES[err.kind], err.id) if err.id else err.id
         shown = err.params.get("shown_id", shown)
-        return NotFoundError(code=code, message=ctx.t(err.message_key, id=shown), field=err.field, id=shown)
+        message = ctx.t(err.message_key, id=shown)
+        return NotFoundError(code=code, message=message, field_message=message, field=err.field, id=shown)
+    if isinstance(err, domain.AlreadyResolved):
+        message = ctx.t(err.message_key)
+        return AlreadyResolvedError(
+            code=code, message=message, field_message=message, field=err.field, entry=OpenListEntry.from_domain(err.entry)
+        )
     if isinstance(err, domain.VersionConflict):
+        message = _message(ctx, err.message_key, err.params)
         return VersionConflictError(
             code=code,
-            message=_message(ctx, err.message_key, err.params),
+            message=message,
+            field_message=message,
             field=err.field,
             expected_version=err.expected,
             current_version=err.current,
         )
+    message = _message(ctx, err.message_key, err.params, err.field)
+    beside = _beside(ctx, err.message_key, err.params)
     if err.code == "FORBIDDEN":
-        return ForbiddenError(code=code, message=_message(ctx, err.message_key, err.params, err.field), field=err.field)
+        return ForbiddenError(code=code, message=message, field_message=beside, field=err.field)
     if err.code in ("ALREADY_EXISTS", "NO_ACCOUNT"):
-        return StateConflictError(code=code, message=_message(ctx, err.message_key, err.params, err.field), field=err.field)
+        return StateConflictError(code=code, message=message, field_message=beside, field=err.field)
     if err.code == "DUPLICATE_SUSPECTED":
         return DuplicateSuspectedError(
             code=code,
-            message=_message(ctx, err.message_key, err.params),
+            message=message,
+            field_message=beside,
             field=None,
             candidates=[MatchCandidate.from_domain(c) for c in err.candidates],
         )
-    if isinstance(err, domain.AlreadyResolved):
-        return AlreadyResolvedError(
-            code=code, message=ctx.t(err.message_key), field=err.field, entry=OpenListEntry.from_domain(err.entry)
-        )
-    return FieldError(code=code, message=_message(ctx, err.message_key, err.params, err.field), field=err.field, limit=None)
+    return FieldError(code=code, message=message, field_message=beside, field=err.field, limit=None)
 
 
 def not_found(kind: str, sent_id: str, field: str) -> domain.NotFound:

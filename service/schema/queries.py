@@ -69,6 +69,10 @@ class Limits:
     max_match_candidates: int = strawberry.field(description="The largest `limit` matchCustomers accepts.")
     max_query_depth: int = strawberry.field(description="How deep an operation may nest fields (QUERY_TOO_DEEP).")
     max_aliases: int = strawberry.field(description="Aliases one operation may use (TOO_MANY_ALIASES).")
+    phone_region: str = strawberry.field(
+        description="The region (ISO 3166-1 alpha-2, e.g. `CZ`) whose national phone numbers are accepted without a "
+        "country code (`--default-region`); other numbers need their international form (INVALID_PHONE)."
+    )
 
 
 @strawberry.type(description="Reads.")
@@ -87,6 +91,7 @@ class Query:
             max_match_candidates=matching.MAX_CANDIDATES,
             max_query_depth=settings.max_query_depth,
             max_aliases=settings.max_aliases,
+            phone_region=settings.default_region.upper(),
         )
 
     @strawberry.field(description="Who this request is made as: a frontend's first question after login.")
