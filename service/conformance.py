@@ -451,6 +451,37 @@ class StorageConformance:
 
         run(scenario)
 
+    def test_an_agents_activity_lists_leave_out_other_agents_waiting_callers(self, run):
+        async def scenario(store):
+            await store.insert_customer(customer(1))
+            # Newest first: other agents' waiting callers lie between the visible ones, so a
+            # store that filtered after paging would return short pages.
+            layout = [
+                (0, None, "agent-b"), (1, "cust00001", "agent-b"), (2, None, "agent-a"), (3, None, "agent-b"),
+                (4, None, None), (5, None, "agent-b"), (6, "cust00001", None), (7, None, "agent-b"), (8, None, "agent-a"),
+            ]
+            for i, cid, agent in layout:
+                await store.insert_activity(activity(i, cid, agent_id=agent))
+
+            async def ids(**kw):
+                return await _page_all(lambda after: store.list_activities(first=2, after=after, visible_to_agent="agent-a", **kw))
+
+            assert await ids(customer_id=None, unassociated=None) == (["act00008", "act00006", "act00004", "act00002", "act00001"], 5)
+            assert await ids(customer_id=None, unassociated=True) == (["act00008", "act00004", "act00002"], 3)
+            assert await ids(customer_id=None, unassociated=False) == (["act00006", "act00001"], 2)
+            assert await ids(customer_id="cust00001", unassociated=None) == (["act00006", "act00001"], 2)
+            first = await store.list_activities(customer_id=None, unassociated=True, first=1, after=None, visible_to_agent="agent-a")
+            assert first.has_next_page and first.total_count == 3
+            # Without it (administrators, read-only staff), everything, as before.
+            assert (await store.list_activities(customer_id=None, unassociated=True, first=0, after=None)).total_count == 7
+            # Once another agent's caller gets a customer it is that customer's, seen by all.
+            (a,) = await store.get_activities(["act00007"])
+            await store.update_activity(replace(a, version=2, customer_id="cust00001"), 1)
+            assert await ids(customer_id=None, unassociated=None) == (["act00008", "act00007", "act00006", "act00004", "act00002", "act00001"], 6)
+            assert await ids(customer_id=None, unassociated=True) == (["act00008", "act00004", "act00002"], 3)
+
+        run(scenario)
+
     # --- the open list --------------------------------------------------------------------
 
     def test_the_open_list_holds_open_entries_oldest_first_per_agent(self, run):

@@ -157,10 +157,14 @@ class Storage(Protocol):
         unassociated: bool | None,
         first: int,
         after: str | None,
+        visible_to_agent: str | None = None,
     ) -> Page[Activity]:
         """Activities, newest `occurred_at` first (ties: newest id first). `customer_id`
         restricts to one customer's; `unassociated=True` to those without a customer,
-        `False` to those with one."""
+        `False` to those with one. `visible_to_agent` (an agent's id) leaves out the
+        activities without a customer whose `agent_id` is set and is another agent's (callers
+        waiting on another agent's open list); `total_count`, `has_next_page` and every page
+        count only what is left, so filter in the query, never after paging."""
 
     # the open list
     async def insert_open_list_entry(self, entry: OpenListEntry) -> None:

@@ -86,6 +86,9 @@ class MemoryStore(ContactTables):
         self._activities: dict[str, Activity] = {}
         self._activity_all: SortedIndex[tuple[datetime, str]] = SortedIndex()
         self._activity_by_customer: dict[str | None, SortedIndex[tuple[datetime, str]]] = defaultdict(SortedIndex)
+        # Activities without a customer by agent: an agent's list leaves out other agents'
+        # waiting callers by merging its own and the unassigned ones, not by skipping others'.
+        self._waiting_by_agent: dict[str | None, SortedIndex[tuple[datetime, str]]] = defaultdict(SortedIndex)
 
         self._entries: dict[str, OpenListEntry] = {}
         self._open_all: SortedIndex[tuple[datetime, str]] = SortedIndex()
@@ -196,6 +199,7 @@ class MemoryStore(ContactTables):
         self._customer_order, self._terms = _Collector(), _Collector()  # type: ignore[assignment]
         self._activity_all, self._open_all = _Collector(), _Collector()  # type: ignore[assignment]
         self._activity_by_customer = defaultdict(_Collector)  # type: ignore[arg-type]
+        self._waiting_by_agent = defaultdict(_Collector)  # type: ignore[arg-type]
         self._open_by_agent = defaultdict(_Collector)  # type: ignore[arg-type]
         for c in self._customers.values():
             self._index_customer(c)
@@ -207,6 +211,7 @@ class MemoryStore(ContactTables):
         self._terms = self._terms.settle()
         self._activity_all, self._open_all = self._activity_all.settle(), self._open_all.settle()
         self._activity_by_customer = defaultdict(SortedIndex, {k: v.settle() for k, v in self._activity_by_customer.items()})
+        self._waiting_by_agent = defaultdict(SortedIndex, {k: v.settle() for k, v in self._waiting_by_agent.items()})
         self._open_by_agent = defaultdict(SortedIndex, {k: v.settle() for k, v in self._open_by_agent.items()})
         self._index_loaded_contacts(_Collector)
 
@@ -323,11 +328,15 @@ class MemoryStore(ContactTables):
         key = (a.occurred_at, a.id)
         self._activity_all.add(key)
         self._activity_by_customer[a.customer_id].add(key)
+        if a.customer_id is None:
+            self._waiting_by_agent[a.agent_id].add(key)
 
     def _unindex_activity(self, a: Activity) -> None:
         key = (a.occurred_at, a.id)
         self._activity_all.discard(key)
         self._activity_by_customer[a.customer_id].discard(key)
+        if a.customer_id is None:
+            self._waiting_by_agent[a.agent_id].discard(key)
 
     def _put_activity(self, activity: Activity) -> None:
         previous = self._activities.get(activity.id)
@@ -351,9 +360,18 @@ class MemoryStore(ContactTables):
         self._put_activity(activity)
 
     async def list_activities(
-        self, *, customer_id: str | None, unassociated: bool | None, first: int, after: str | None
+        self,
+        *,
+        customer_id: str | None,
+        unassociated: bool | None,
+        first: int,
+        after: str | None,
+        visible_to_agent: str | None = None,
     ) -> Page[Activity]:
         after_key = _decode(after, dated=True)
+        if visible_to_agent is not None and customer_id is None and unassociated is not False:
+            # Only these lists hold activities without a customer, so only they are narrowed.
+            return self._activities_for_agent(visible_to_agent, unassociated, first, after, after_key)
         keep = None
         if customer_id is not None:
             index = self._activity_by_customer.get(customer_id) or SortedIndex()
@@ -370,6 +388,34 @@ class MemoryStore(ContactTables):
             total = len(index)
         else:
             total = len(index) - len(self._activity_by_customer.get(None) or ())
+        items = [(_encode(k), self._activities[k[1]]) for k in keys]
+        return Page(items, total, more, after is not None)
+
+    def _activities_for_agent(
+        self, agent_id: str, unassociated: bool | None, first: int, after: str | None, after_key: tuple | None
+    ) -> Page[Activity]:
+        """Every activity (or, with `unassociated`, those without a customer) but other
+        agents' waiting callers."""
+        own = self._waiting_by_agent.get(agent_id) or SortedIndex()
+        unassigned = self._waiting_by_agent.get(None) or SortedIndex()
+        waiting = heapq.merge(
+            own.iter_after(after_key, descending=True), unassigned.iter_after(after_key, descending=True), reverse=True
+        )
+        if unassociated:
+            keys, more = take(waiting, first)
+            total = len(own) + len(unassigned)
+        else:
+            # Activities with a customer come from the index of all, skipping the other
+            # agents' waiting ones that lie between this page's items: most activities get
+            # a customer, so few do (an index of associated activities would avoid even
+            # that, at a pointer per activity).
+            def keep(k: tuple) -> bool:
+                a = self._activities[k[1]]
+                return a.customer_id is not None or a.agent_id in (None, agent_id)
+
+            keys, more = take(self._activity_all.iter_after(after_key, descending=True), first, keep)
+            all_waiting = len(self._activity_by_customer.get(None) or ())
+            total = len(self._activity_all) - all_waiting + len(own) + len(unassigned)
         items = [(_encode(k), self._activities[k[1]]) for k in keys]
         return Page(items, total, more, after is not None)
 

@@ -25,6 +25,8 @@ INDEXES: dict[str, list[tuple[str, list[tuple[str, int]]]]] = {
         ("activities_customer_occurred", [("customer_id", ASC), ("occurred_at", ASC), ("_id", ASC)]),
         # all activities, newest first
         ("activities_occurred", [("occurred_at", ASC), ("_id", ASC)]),
+        # an agent's view: its own and the unassigned waiting callers (customer_id null), newest first
+        ("activities_waiting_agent", [("customer_id", ASC), ("agent_id", ASC), ("occurred_at", ASC), ("_id", ASC)]),
     ],
     "open_list_entries": [
         # the open list of everyone, oldest first

@@ -332,17 +332,30 @@ class MongoStore(ContactCollection):
 
     @guarded
     async def list_activities(
-        self, *, customer_id: str | None, unassociated: bool | None, first: int, after: str | None
+        self,
+        *,
+        customer_id: str | None,
+        unassociated: bool | None,
+        first: int,
+        after: str | None,
+        visible_to_agent: str | None = None,
     ) -> Page[Activity]:
         after_key = decode_pair(after, dated=True)
+        # An agent's own and the unassigned waiting callers; other agents' are left out in
+        # the query itself, so pages and totals count only what the agent may see.
+        waiting: dict[str, Any] = {"customer_id": None}
+        if visible_to_agent is not None:
+            waiting["agent_id"] = {"$in": [visible_to_agent, None]}
         if customer_id is not None:
             if unassociated:
                 return Page([], 0, False, after is not None)
             base: dict[str, Any] = {"customer_id": customer_id}
         elif unassociated:
-            base = {"customer_id": None}
+            base = waiting
         elif unassociated is False:
             base = {"customer_id": {"$ne": None}}
+        elif visible_to_agent is not None:
+            base = {"$or": [{"customer_id": {"$ne": None}}, waiting]}
         else:
             base = {}
         return await self._page(

@@ -4,7 +4,7 @@ ask these functions, so a rule changes in one place.
 | Role | Reads | Writes |
 |---|---|---|
 | ADMIN | everything | everything, including customer accounts |
-| AGENT | everything but other agents' open-list entries | customers, contacts, activities; its own open list |
+| AGENT | everything but other agents' waiting callers: their open-list entries and the unassociated activities that made them | customers, contacts, activities; its own open list |
 | READ_ONLY | everything | nothing |
 | CUSTOMER (a customer account) | its own customer, within its permissions | nothing |
 """
@@ -15,7 +15,7 @@ import enum
 from dataclasses import dataclass, field
 
 from .errors import UserError
-from .records import CustomerPermission
+from .records import Activity, CustomerPermission
 
 
 class Role(enum.Enum):
@@ -87,3 +87,21 @@ def may_see_customer(actor: Actor, customer_id: str | None, permission: Customer
     if actor.is_staff:
         return True
     return customer_id is not None and customer_id == actor.customer_id and permission in actor.permissions
+
+
+def waiting_callers_of_others_hidden_from(actor: Actor) -> str | None:
+    """The agent id whose view of activity lists leaves out other agents' waiting callers
+    (see `may_see_activity`), or None when the actor's lists are not narrowed this way.
+    Stores filter with it (`Storage.list_activities(visible_to_agent=...)`), so a page is
+    never cut short after paging."""
+    return actor.id if actor.role is Role.AGENT else None
+
+
+def may_see_activity(actor: Actor, activity: Activity) -> bool:
+    """An activity without a customer is the caller waiting on (or discarded from) the open
+    list of the agent it was recorded for: the entry's rule (`may_see_entry`) applies to it,
+    or an agent would read through the activity the name, phone and text that the entry
+    hides. Once associated it is that customer's, and the customer's rule applies."""
+    if actor.is_staff:
+        return activity.customer_id is not None or may_see_entry(actor, activity.agent_id)
+    return may_see_customer(actor, activity.customer_id, CustomerPermission.VIEW_ACTIVITIES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain.access import may_see_customer, may_see_entry
+from ..domain.access import may_see_activity, may_see_customer, may_see_entry
 from ..domain.records import CustomerPermission
 from .types import Activity, Contact, Customer, OpenListEntry
 
@@ -20,8 +20,7 @@ async def visible(ctx: Any, type_name: str, raw_id: str | None) -> Any:
         return Customer.from_domain(c) if c and may_see_customer(actor, c.id, CustomerPermission.VIEW_CUSTOMER) else None
     if type_name == "Activity":
         a = await ctx.activities.load(raw_id)
-        ok = a is not None and (actor.is_staff or may_see_customer(actor, a.customer_id, CustomerPermission.VIEW_ACTIVITIES))
-        return Activity.from_domain(a) if ok else None
+        return Activity.from_domain(a) if a is not None and may_see_activity(actor, a) else None
     if type_name == "Contact":
         (k,) = await ctx.runtime.store.get_contacts([raw_id])
         ok = k is not None and may_see_customer(actor, k.customer_id, CustomerPermission.VIEW_CONTACTS)

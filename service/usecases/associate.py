@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..domain.access import Forbidden, may_work_on_entry, require_staff
+from ..domain.access import Forbidden, may_see_activity, may_work_on_entry, require_staff
 from ..domain.records import Activity, Customer, EntryStatus, OpenListEntry
 from ..events import ActivityAssociated, OpenListEntryResolved
 from ..runtime import Actor, Runtime
@@ -56,7 +56,11 @@ async def resolve_entry(
 async def require_may_take(rt: Runtime, actor: Actor, activity: Activity) -> None:
     """An activity still waiting on someone's open list is that agent's to resolve: giving it
     a customer would take the entry off their list, so the same rule as for Create and
-    Discard on the entry applies (Forbidden on `activityId`)."""
+    Discard on the entry applies (Forbidden on `activityId`). An activity the actor may not
+    see at all (another agent's caller, its entry discarded) is not theirs to take either:
+    the success payload would show it."""
+    if not may_see_activity(actor, activity):
+        raise Forbidden(field="activityId")
     if activity.open_list_entry_id is None:
         return
     (entry,) = await rt.store.get_open_list_entries([activity.open_list_entry_id])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from ..domain.access import Actor, agent_for, may_see_customer, require_staff
+from ..domain.access import Actor, agent_for, may_see_customer, require_staff, waiting_callers_of_others_hidden_from
 from ..domain.errors import UserError
 from ..domain.contact_directory import ContactQuery
 from ..domain.records import Activity, Contact, Customer, CustomerPermission
@@ -44,8 +44,13 @@ async def activities(
     if not (customer_id and may_see_customer(actor, customer_id, CustomerPermission.VIEW_ACTIVITIES)):
         require_staff(actor)
     n = page_size(rt, first)
+    # Narrowed in the store, not here: filtering a page after the store cut it would leave
+    # it short, with hasNextPage and totalCount wrong.
+    hidden_from = waiting_callers_of_others_hidden_from(actor)
     return await _paged(
-        lambda: rt.store.list_activities(customer_id=customer_id, unassociated=unassociated, first=n, after=after)
+        lambda: rt.store.list_activities(
+            customer_id=customer_id, unassociated=unassociated, first=n, after=after, visible_to_agent=hidden_from
+        )
     )
 
 
