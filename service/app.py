@@ -38,6 +38,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from . import live, plugins
+from .admission import AdmissionControl
 from .authentication import AuthenticationMiddleware, StaffDirectory, authenticate
 from .events import EventBus
 from .fastpath import FastPath
@@ -673,6 +674,14 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
         Mount("/gadget", StaticFiles(directory=GADGET_DIR, html=True), name="gadget"),
     ]
     middleware = [
+        # First, so that a request refused for want of a slot costs no body read and no
+        # lane; before authentication for the reasons service/admission.py gives.
+        Middleware(
+            AdmissionControl,
+            limit=settings.max_in_flight_requests,
+            wait_seconds=settings.admission_wait_seconds,
+            media_type_of=response_media_type,
+        ),
         Middleware(KnownOperationLane, graphql=graphql, max_bytes=settings.max_body_bytes),
         Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
         Middleware(AuthenticationMiddleware),

@@ -77,6 +77,9 @@ def _serve(settings) -> int:
             port=settings.port,
             log_level=settings.log_level,
             lifespan="on",
+            # docs/performance.md, "Under saturation": under uvloop a saturated process
+            # accepted no new connection (health probes included) for seconds.
+            loop=settings.loop,
             # A WebSocket message (connection_init, subscribe) is held to the body limit too.
             ws_max_size=settings.max_body_bytes,
         )

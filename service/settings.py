@@ -65,6 +65,19 @@ class Settings:
     max_batch_size: int = _setting(10, "most operations in one batched request (a JSON array of operations)")
     max_body_bytes: int = _setting(1_000_000, "largest request body in bytes; larger ones are refused with 413")
     request_timeout_seconds: float = _setting(30.0, "how long one request may run before it is answered with a TIMEOUT error")
+    max_in_flight_requests: int = _setting(
+        32,
+        "most GraphQL HTTP requests one process runs at once; more wait up to --admission-wait-seconds for a slot, "
+        "then are refused with 503 OVERLOADED and Retry-After (health probes and GraphiQL never are); 0: no limit",
+    )
+    admission_wait_seconds: float = _setting(
+        0.25, "how long a GraphQL request beyond --max-in-flight-requests may wait for a slot before the 503; 0: none"
+    )
+    loop: str = _setting(
+        "asyncio",
+        "event loop of the server: asyncio (the standard library's: keeps accepting connections and answering health "
+        "probes under saturation) or uvloop",
+    )
     fastpath: bool = _setting(
         True,
         "answer GraphQL requests from cached, validated documents and compiled execution plans (docs/performance.md); "
@@ -139,12 +152,23 @@ class Settings:
             raise ConfigurationError(
                 f"request timeout seconds must be a positive number of seconds, not {self.request_timeout_seconds}"
             )
+        if self.max_in_flight_requests < 0:
+            raise ConfigurationError(
+                f"max in flight requests must be at least 0 (0: no limit), not {self.max_in_flight_requests}"
+            )
+        if not (math.isfinite(self.admission_wait_seconds) and 0 <= self.admission_wait_seconds <= self.request_timeout_seconds):
+            raise ConfigurationError(
+                "admission wait seconds must be a number of seconds from 0 to the request timeout "
+                f"({self.request_timeout_seconds}), not {self.admission_wait_seconds}"
+            )
+        if self.loop.lower() not in {"asyncio", "uvloop"}:
+            raise ConfigurationError(f"loop must be asyncio or uvloop, not {self.loop!r}")
         for origin in self.origins:
             if origin != "*" and not _ORIGIN.fullmatch(origin):
                 raise ConfigurationError(
                     f"allowed origin {origin!r} is not an origin: scheme://host[:port] without a path, e.g. https://desk.example.com"
                 )
-        return replace(self, default_region=region, log_level=self.log_level.lower())
+        return replace(self, default_region=region, log_level=self.log_level.lower(), loop=self.loop.lower())
 
     @property
     def origins(self) -> tuple[str, ...]:
