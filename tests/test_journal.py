@@ -1,5 +1,5 @@
 """The durable memory store (`--data-file`): every acknowledged write survives a restart or a
-crash; a torn last line is dropped with a warning, damage elsewhere stops start-up; the
+crash; a torn last line is set aside in a side file with a warning, damage elsewhere stops start-up; the
 journal is compacted; one process per data file."""
 
 from __future__ import annotations
@@ -299,12 +299,13 @@ def _three_customers(path: Path) -> None:
         pytest.param(lambda raw, last: raw[:last] + b'{"seq":3,"op":"pu\x00\x00t"}\n', id="garbled last line"),
     ],
 )
-def test_a_torn_last_line_is_dropped_with_a_warning_naming_file_and_offset(tmp_path, caplog, damage):
+def test_a_torn_last_line_is_set_aside_with_a_warning_that_says_what_can_be_known(tmp_path, caplog, damage):
     path = tmp_path / "data.jsonl"
     _three_customers(path)
     raw = path.read_bytes()
     last = raw.rindex(b"\n", 0, len(raw) - 1) + 1  # where the third customer's line starts
-    path.write_bytes(damage(raw, last))
+    damaged = damage(raw, last)
+    path.write_bytes(damaged)
 
     async def scenario():
         with caplog.at_level(logging.WARNING, logger="customer_context"):
@@ -318,9 +319,51 @@ def test_a_torn_last_line_is_dropped_with_a_warning_naming_file_and_offset(tmp_p
         await again.close()
 
     run(scenario())
+    # The torn bytes are not cut away: they are kept, exactly, in one side file.
+    (side,) = tmp_path.glob("data.jsonl.torn-*")
+    assert side.read_bytes() == damaged[last:]
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
-    assert str(path) in warnings[0].getMessage() and f"at byte {last}" in warnings[0].getMessage()
+    message = warnings[0].getMessage()
+    assert str(path) in message and f"at byte {last}" in message and str(side) in message
+    # The third customer's write WAS acknowledged (its insert returned), then its line was
+    # torn: the warning must not claim it never was.
+    assert "most likely a write cut short by a crash" in message and "the file alone cannot tell" in message
+    assert "it was acknowledged and that write is now missing" in message and "the journal now ends at write 2" in message
+    if damaged[last:].startswith(b'{"seq":3,'):
+        assert "write 3)" in message
+
+
+def test_a_torn_line_that_cannot_be_set_aside_stops_start_up_and_leaves_the_file_alone(tmp_path, monkeypatch):
+    path = tmp_path / "data.jsonl"
+    _three_customers(path)
+    damaged = path.read_bytes()[:-10]
+    path.write_bytes(damaged)
+    real_open = os.open
+
+    def no_space_for_side_files(name, *args, **kwargs):
+        if ".torn-" in os.fspath(name):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), name)
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", no_space_for_side_files)
+
+    async def scenario():
+        with pytest.raises(DataFileError, match="cannot keep its torn last line") as err:
+            await opened(path)
+        return str(err.value)
+
+    assert "No space left on device" in run(scenario())
+    assert path.read_bytes() == damaged and not list(tmp_path.glob("data.jsonl.torn-*"))
+    monkeypatch.setattr(os, "open", real_open)
+
+    async def with_space_again():
+        store = await opened(path)
+        await store.close()
+
+    run(with_space_again())
+    (side,) = tmp_path.glob("data.jsonl.torn-*")
+    assert damaged.endswith(side.read_bytes())
 
 
 @pytest.mark.parametrize(

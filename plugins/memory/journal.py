@@ -25,9 +25,16 @@ Files, all beside each other:
 Start-up (`Journal.open`): lock, load the snapshot, replay the journal lines after the
 snapshot's ``seq``. Damage is handled by where it is:
 
-- the journal's LAST line incomplete (no newline) or not JSON: a write interrupted by a
-  crash, so never acknowledged. It is dropped with a WARNING naming the file and byte
-  offset, and the file is truncated to the last good line.
+- the journal's LAST line incomplete (no newline) or not JSON ("torn"): its bytes are moved
+  to a side file ``PATH.torn-<UTC time>`` (written and fsync'ed first), the journal is cut
+  back to its last good line, and a WARNING names the file, the byte offset, the write's
+  ``seq`` when it can be read, and the side file. What the file cannot tell is whether that
+  write was acknowledged. Usually it was not: a crash (process killed, power lost) while
+  the line was being written or before its fsync returned, and the service acknowledges a
+  write only after both. But an acknowledged line ends up torn too when the disk or file
+  system loses data it reported as synced (a volatile write cache, some virtual and network
+  disks), or something else damaged, truncated or copied the file afterwards. Nothing is
+  thrown away, so the operator can compare the side file with what clients were told.
 - anything else that is wrong (an unreadable line with lines after it, a gap in ``seq``,
   an unknown kind, a record that does not decode, a damaged snapshot, a file that is not a
   journal at all): `DataFileError`, and the service does not start. Acknowledged data may
@@ -56,9 +63,10 @@ import errno
 import fcntl
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from service.documents import RECORD_TYPES, from_document, from_json, to_document, to_json, to_json_bytes
@@ -186,6 +194,29 @@ def _share(kind: str, doc: dict[str, Any], shared: dict[str, str]) -> None:
                 first, second = item.get(same[0]), item.get(same[1])
                 if type(first) is str and first == second:
                     item[same[1]] = first
+
+
+#: The write a torn line was, when its start survived (`_encode` puts `seq` first).
+_TORN_SEQ = re.compile(rb'\A\{"seq":([0-9]{1,18}),')
+
+
+@dataclass(frozen=True, slots=True)
+class _Torn:
+    """The journal's last line, which is not a complete JSON object."""
+
+    offset: int
+    line: int
+    size: int
+    seq: int | None  # when its start survived
+
+    @property
+    def seq_text(self) -> str:
+        return f", write {self.seq}" if self.seq is not None else ", its write number unreadable"
+
+
+def _torn_seq(raw: bytes) -> int | None:
+    found = _TORN_SEQ.match(raw)
+    return int(found.group(1)) if found else None
 
 
 class _Damaged(Exception):
@@ -321,7 +352,7 @@ class Journal:
         self._fd = fd
         try:
             with open(fd, "rb", closefd=False) as f:
-                good, lines, seq, stale = self._read(f, snapshot_seq, put, delete)
+                good, lines, seq, stale, torn = self._read(f, snapshot_seq, put, delete)
         except _Damaged as exc:
             raise DataFileError(
                 f"data file {self.path} is damaged at byte {exc.offset} (line {exc.line}): {exc.reason}; "
@@ -332,6 +363,8 @@ class Journal:
             raise DataFileError(f"cannot read data file {self.path}: {exc.strerror}") from exc
         self._seq = max(seq, snapshot_seq)
         end = os.fstat(fd).st_size
+        # The torn line's bytes are kept, durably, before anything cuts them off.
+        side = self._set_aside(fd, torn.offset, end) if torn is not None else None
         try:
             if good == 0:  # a new (or empty, or torn while being created) journal
                 os.ftruncate(fd, 0)
@@ -351,11 +384,55 @@ class Journal:
                     os.fsync(fd)
         except OSError as exc:
             raise DataFileError(f"cannot write data file {self.path}: {exc.strerror}") from exc
+        if torn is not None and side is not None:
+            self._warn_torn(torn, side, self._seq)
         self._lines, self._stale = lines, stale
 
-    def _read(self, f, snapshot_seq: int, put, delete) -> tuple[int, int, int, int]:
+    def _set_aside(self, fd: int, start: int, end: int) -> str:
+        """Copy the journal's bytes from `start` to `end` into a new side file, durably, before
+        they are cut off; its path. A failure stops start-up with the journal untouched."""
+        damaged = os.pread(fd, end - start, start)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        for attempt in range(1, 1000):
+            side = f"{self.path}.torn-{stamp}" + (f"-{attempt}" if attempt > 1 else "")
+            try:
+                out = os.open(side, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise DataFileError(
+                    f"data file {self.path}: cannot keep its torn last line in {side} ({exc.strerror}); "
+                    "the file is left as it is: free space or fix permissions, then start again"
+                ) from exc
+            try:
+                view = memoryview(damaged)
+                while view:
+                    view = view[os.write(out, view):]
+                os.fsync(out)
+            except OSError as exc:
+                os.close(out)
+                raise DataFileError(
+                    f"data file {self.path}: cannot keep its torn last line in {side} ({exc.strerror}); "
+                    "the file is left as it is: free space or fix permissions, then start again"
+                ) from exc
+            os.close(out)
+            _fsync_dir(side)
+            return side
+        raise DataFileError(f"data file {self.path}: too many side files {self.path}.torn-{stamp}*")
+
+    def _warn_torn(self, torn: _Torn, side: str, last_seq: int) -> None:
+        log.warning(
+            "data file %s: its last line (line %d, %d bytes at byte %d%s) is torn: not a complete JSON line. "
+            "Its bytes are kept in %s and the journal now ends at write %d. It is most likely a write cut short by "
+            "a crash, never acknowledged (writes are acknowledged only once written and fsync'ed); but if the disk "
+            "or file system lost data it had reported as synced, or the file was damaged or truncated afterwards, "
+            "it was acknowledged and that write is now missing: the file alone cannot tell",
+            self.path, torn.line, torn.size, torn.offset, torn.seq_text, side, last_seq,
+        )
+
+    def _read(self, f, snapshot_seq: int, put, delete) -> tuple[int, int, int, int, _Torn | None]:
         """(bytes up to the last good line, write lines, last seq, lines the snapshot already
-        holds). Raises _Damaged; warns about and leaves out a torn last line."""
+        holds, the torn last line if there is one: left out). Raises _Damaged."""
         offset, number, lines, seq, stale = 0, 0, 0, 0, 0
         for number, raw in enumerate(f, 1):
             start = offset
@@ -372,13 +449,10 @@ class Journal:
                     raise _Damaged(start, number, "not a Customer Context journal (its first line is no journal header)")
                 if not last:  # lines follow: not a write cut short by a crash
                     raise _Damaged(start, number, "the line is not a complete JSON object")
-                if number > 1:
-                    log.warning(
-                        "data file %s: dropped an incomplete last line at byte %d (line %d, %d bytes): a write "
-                        "interrupted by a crash, never acknowledged; the file is truncated there",
-                        self.path, start, number, len(raw),
-                    )
-                return (start, lines, seq, stale)
+                # A first line that is part of the header is a journal torn while being
+                # created: it holds no write, so there is nothing to keep.
+                torn = _Torn(start, number, len(raw), _torn_seq(raw)) if number > 1 else None
+                return (start, lines, seq, stale, torn)
             if number == 1:
                 if obj.get("format") != JOURNAL_FORMAT or obj.get("version") != VERSION:
                     raise _Damaged(start, number, "not a Customer Context journal (version 1) header")
@@ -414,8 +488,8 @@ class Journal:
             seq = line_seq
             lines += 1
         if number == 0:
-            return (0, 0, 0, 0)
-        return (offset, lines, seq, stale)
+            return (0, 0, 0, 0, None)
+        return (offset, lines, seq, stale, None)
 
     # writing -----------------------------------------------------------------------------
     def append(self, op: str, kind: str, payload: Any) -> None:
