@@ -41,6 +41,12 @@ class PubSubUnavailable(Exception):
     message says why, for the operator and the client."""
 
 
+class EventsLost(Exception):
+    """Events meant for the subscriber may have been lost on the way (a backend that carries
+    them between processes could not resume after an outage from where it stopped); the
+    subscriber is ended so that its client re-reads what it shows instead of trusting it."""
+
+
 class SubscriberTooSlow(Exception):
     """The subscriber fell more than `limit` events behind and was ended."""
 

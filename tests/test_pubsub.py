@@ -13,11 +13,13 @@ from datetime import UTC, datetime
 
 import pytest
 from mongomock_motor import AsyncMongoMockClient
-from pymongo.errors import AutoReconnect, OperationFailure
+from starlette.testclient import TestClient
+from pymongo.errors import AutoReconnect, NotPrimaryError, OperationFailure, ServerSelectionTimeoutError
 
 from plugins.memory import InProcessPubSub
 from plugins.mongo import ChangeStreamPubSub, MongoStore
 from plugins.mongo.pubsub import COLLECTION
+from service.app import create_app
 from service.documents import from_json, to_json
 from service.domain.association import Outcome
 from service.domain.records import (
@@ -36,10 +38,10 @@ from service.events import ActivityRecorded, CustomerCreated, OpenListEntryAdded
 from service.hookspecs import hookimpl
 from service.live import LivePublisher, build_pubsub
 from service.plugins import plugin_manager
-from service.pubsub import Fanout, PubSub, PubSubUnavailable, SubscriberTooSlow, from_message, to_message
+from service.pubsub import EventsLost, Fanout, PubSub, PubSubUnavailable, SubscriberTooSlow, from_message, to_message
 from service.settings import ConfigurationError, Settings
 
-from .helpers import make_client, record
+from .helpers import RECORD, make_client, record
 
 #: The module (the package's `pubsub` is the hook function of the same name).
 MONGO_PUBSUB = importlib.import_module("plugins.mongo.pubsub")
@@ -409,17 +411,34 @@ def test_both_built_in_pub_subs_implement_the_protocol():
 
 
 class FakeChangeStream:
-    def __init__(self) -> None:
+    """What ChangeStreamPubSub uses of PyMongo's AsyncChangeStream: `try_next()` (one getMore:
+    a change, or None after an empty batch), `resume_token` (the last change's token, or the
+    post-batch token after an empty batch: the newest change the stream has looked past),
+    `alive` and `close()`. `fail(exc)` makes the next getMore raise `exc`."""
+
+    def __init__(self, events: FakeEvents, start: int) -> None:
+        self.events = events
         self.queue: asyncio.Queue = asyncio.Queue()
+        self.resume_token = {"_data": start}
+        self.alive = True
         self.closed = False
 
-    def __aiter__(self):
-        return self
+    def fail(self, exc: BaseException) -> None:
+        self.queue.put_nowait(exc)
 
-    async def __anext__(self):
-        item = await self.queue.get()
+    async def try_next(self):
+        try:
+            item = await asyncio.wait_for(self.queue.get(), 0.01)
+        except TimeoutError:
+            if self.queue.empty():
+                # An empty batch: everything inserted so far has been seen.
+                self.resume_token = {"_data": len(self.events.changes) - 1}
+                return None
+            item = self.queue.get_nowait()  # it arrived as the wait ran out
         if isinstance(item, BaseException):
+            self.closed = True  # what it would have delivered is lost with it
             raise item
+        self.resume_token = item["_id"]
         return item
 
     async def close(self) -> None:
@@ -429,14 +448,15 @@ class FakeChangeStream:
 class FakeEvents:
     """The `events` collection as far as ChangeStreamPubSub uses it, shared by several
     "processes": inserts land in a mongomock collection and in every open change stream,
-    each change with a resume token; `watch(resume_after=...)` replays what came after."""
+    each change with a resume token; `watch(start_after=...)` replays what came after it.
+    `refuse` holds errors the next `watch` calls raise, one each."""
 
     def __init__(self, collection, *, standalone: bool = False) -> None:
         self.collection = collection
         self.standalone = standalone
         self.changes: list[dict] = []
         self.streams: list[FakeChangeStream] = []
-        self.refuse_resume = False
+        self.refuse: list[BaseException] = []
         self.watches: list = []
 
     async def insert_one(self, document: dict) -> None:
@@ -450,15 +470,15 @@ class FakeEvents:
     async def create_index(self, *args, **kwargs):
         return await self.collection.create_index(*args, **kwargs)
 
-    async def watch(self, pipeline, resume_after=None):
-        self.watches.append(resume_after)
+    async def watch(self, pipeline, start_after=None, max_await_time_ms=None):
+        self.watches.append(start_after)
         if self.standalone:
             raise OperationFailure("The $changeStream stage is only supported on replica sets", code=40573)
-        if resume_after is not None and self.refuse_resume:
-            raise OperationFailure("resume point no longer in the oplog", code=286)
-        stream = FakeChangeStream()
-        if resume_after is not None:
-            for change in self.changes[resume_after["_data"] + 1 :]:
+        if self.refuse:
+            raise self.refuse.pop(0)
+        stream = FakeChangeStream(self, len(self.changes) - 1)
+        if start_after is not None:
+            for change in self.changes[start_after["_data"] + 1 :]:
                 stream.queue.put_nowait(change)
         self.streams.append(stream)
         return stream
@@ -522,47 +542,205 @@ def test_a_client_without_change_streams_refuses_subscriptions_with_a_reason():
     run(main())
 
 
-def test_a_broken_change_stream_resumes_where_it_left_off(monkeypatch):
-    monkeypatch.setattr(MONGO_PUBSUB, "RETRY_WAITS", (0.0,))
+@pytest.fixture
+def waits(monkeypatch) -> list[int]:
+    """The failure counts the change stream's backoff was asked about, in order (no waiting)."""
+    asked: list[int] = []
 
+    def retry_wait(failures: int) -> float:
+        asked.append(failures)
+        return 0.001
+
+    monkeypatch.setattr(MONGO_PUBSUB, "retry_wait", retry_wait)
+    return asked
+
+
+def test_a_broken_change_stream_resumes_where_it_left_off(waits):
     async def main():
         events, process_a, process_b = mongo_pair()
         subscription = await process_b.subscribe()
         await process_a.publish(recorded(1))
         assert [e.activity.id for e in await take(subscription, 1)] == ["a1"]
-        events.streams[0].queue.put_nowait(AutoReconnect("primary stepped down"))
-        events.streams[0].closed = True  # what it would have delivered is lost with it...
-        await process_a.publish(recorded(2))
+        events.streams[0].fail(AutoReconnect("primary stepped down"))
+        await process_a.publish(recorded(2))  # the broken stream never delivers these...
         await process_a.publish(recorded(3))
-        # ... and comes back through the resumed stream.
+        # ... and they come back through the resumed stream.
         assert [e.activity.id for e in await take(subscription, 2)] == ["a2", "a3"]
-        assert events.watches == [None, {"_data": 0}]
+        assert events.watches[0] is None and events.watches[1] == {"_data": 0}
         await process_a.close()
         await process_b.close()
 
     run(main())
 
 
-def test_subscribers_are_told_when_events_may_have_been_missed(monkeypatch):
-    monkeypatch.setattr(MONGO_PUBSUB, "RETRY_WAITS", (0.0,))
+def test_a_stream_that_breaks_before_any_event_resumes_from_its_post_batch_token(waits):
+    async def main():
+        events, process_a, process_b = mongo_pair()
+        await process_a.publish(recorded(0))  # before anyone watched: not for this subscriber
+        subscription = await process_b.subscribe()
+        await asyncio.sleep(0.05)  # a few empty batches: the token is the post-batch one
+        # The primary steps down; the election outlasts server selection three times over,
+        # and events are published meanwhile (by a process that already sees the new primary).
+        events.refuse = [ServerSelectionTimeoutError("no primary")] * 3
+        events.streams[0].fail(NotPrimaryError("not primary"))
+        await process_a.publish(recorded(1))
+        await process_a.publish(recorded(2))
+        assert [e.activity.id for e in await take(subscription, 2)] == ["a1", "a2"]
+        assert events.watches[1:] == [{"_data": 0}] * 4  # from the token, never from "now"
+        assert waits[:4] == [0, 1, 2, 3]  # backing off while the election lasts
+        await process_a.close()
+        await process_b.close()
 
+    run(main())
+
+
+def test_the_backoff_starts_again_once_the_reopened_stream_answers(waits):
+    async def main():
+        events, process_a, process_b = mongo_pair()
+        subscription = await process_b.subscribe()
+        events.refuse = [AutoReconnect("connection closed")] * 2
+        events.streams[0].fail(AutoReconnect("connection closed"))
+        await process_a.publish(recorded(1))
+        await take(subscription, 1)
+        assert waits == [0, 1, 2]
+        events.streams[-1].fail(AutoReconnect("connection closed again"))
+        await process_a.publish(recorded(2))
+        await take(subscription, 1)
+        assert waits == [0, 1, 2, 0]  # the counter was reset by the answered round trip
+        await process_a.close()
+        await process_b.close()
+
+    run(main())
+
+
+def test_a_mongos_read_preference_error_while_a_shard_elects_loses_nothing(waits):
     async def main():
         events, process_a, process_b = mongo_pair()
         subscription = await process_b.subscribe()
         await process_a.publish(recorded(1))
         await take(subscription, 1)
-        events.refuse_resume = True
-        events.streams[0].queue.put_nowait(AutoReconnect("gone for too long"))
-        with pytest.raises(PubSubUnavailable, match="subscribe again"):
+        events.refuse = [OperationFailure("Could not find host matching read preference", code=133)]
+        events.streams[0].fail(OperationFailure("Encountered non-retryable error during query", code=133))
+        await process_a.publish(recorded(2))
+        assert [e.activity.id for e in await take(subscription, 1)] == ["a2"]  # not ended
+        assert events.watches[1:] == [{"_data": 0}, {"_data": 0}]
+        await process_a.close()
+        await process_b.close()
+
+    run(main())
+
+
+@pytest.mark.parametrize(
+    "where, error",
+    [
+        ("getMore", OperationFailure("Resume of change stream was not possible", code=286)),
+        ("reopen", OperationFailure("Resume of change stream was not possible", code=286)),
+        ("reopen", OperationFailure("change stream fatal error", code=280)),
+        ("reopen", OperationFailure("the resume token is not valid", code=260)),
+    ],
+)
+def test_subscribers_are_told_when_events_were_lost_and_new_ones_are_served(waits, where, error, caplog):
+    async def main():
+        events, process_a, process_b = mongo_pair()
+        subscription = await process_b.subscribe()
+        other = await process_b.subscribe()
+        await process_a.publish(recorded(1))
+        await take(subscription, 1)
+        if where == "reopen":
+            events.refuse = [AutoReconnect("connection closed"), error]
+            events.streams[0].fail(AutoReconnect("connection closed"))
+        else:
+            events.streams[0].fail(error)
+        with pytest.raises(EventsLost):
             await take(subscription, 1)
-        # The process watches again, from now on.
-        again = await process_b.subscribe()
+        with pytest.raises(EventsLost):
+            await take(other, 1)
+        again = await process_b.subscribe()  # waits for the stream to watch again, from now
+        assert events.watches[-1] is None
         await process_a.publish(recorded(2))
         assert [e.activity.id for e in await take(again, 1)] == ["a2"]
         await process_a.close()
         await process_b.close()
 
     run(main())
+    assert "ending 2 subscriptions with EVENTS_LOST" in caplog.text
+
+
+def test_history_lost_is_told_apart_from_transient_errors():
+    lost = [OperationFailure("x", code=286), OperationFailure("x", code=280), OperationFailure("x", code=260)]
+    transient = [
+        AutoReconnect("x"),
+        NotPrimaryError("x"),
+        ServerSelectionTimeoutError("x"),
+        OperationFailure("x", code=133),
+        OperationFailure("x", code=189),
+        OperationFailure("x", code=286, details={"errorLabels": ["ResumableChangeStreamError"]}),
+        PubSubUnavailable("x"),
+    ]
+    assert [MONGO_PUBSUB.history_lost(e) for e in lost] == [True] * 3
+    assert [MONGO_PUBSUB.history_lost(e) for e in transient] == [False] * len(transient)
+    labelled = OperationFailure("x", code=1, details={"errorLabels": ["NonResumableChangeStreamError"]})
+    assert MONGO_PUBSUB.history_lost(labelled)
+
+
+def test_a_transient_error_opening_the_first_stream_refuses_the_subscription_with_a_reason():
+    async def main():
+        events, process, _ = mongo_pair()
+        events.refuse = [OperationFailure("Could not find host matching read preference", code=133)]
+        with pytest.raises(PubSubUnavailable, match="cannot open the live events change stream"):
+            await process.subscribe()
+        assert (await process.subscribe()).pending == 0  # the next attempt opens it
+        await process.close()
+
+    run(main())
+
+
+class FakeChangeStreams:
+    """A throwaway plugin: live events through ChangeStreamPubSub over FakeEvents."""
+
+    events: FakeEvents
+
+    @hookimpl
+    def pubsub(self, settings, store):
+        self.events = FakeEvents(AsyncMongoMockClient()["cc"][COLLECTION])
+        return ChangeStreamPubSub(self.events, settings)
+
+
+SCREEN_POP = "subscription { activityRecorded { activity { id } } }"
+
+
+def test_a_client_hears_events_lost_in_its_language_and_can_subscribe_again(monkeypatch):
+    monkeypatch.setattr(MONGO_PUBSUB, "retry_wait", lambda failures: 0.001)
+    plugin = FakeChangeStreams()
+    with TestClient(create_app(Settings(), extra_plugins=[plugin])) as client:
+        with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"], headers={"Accept-Language": "de"}) as ws:
+            ws.send_json({"type": "connection_init", "payload": {}})
+            assert ws.receive_json() == {"type": "connection_ack"}
+            ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": SCREEN_POP}})
+            ws.send_json({"type": "ping"})
+            assert ws.receive_json() == {"type": "pong"}
+            first = record_over_http(client)
+            assert ws.receive_json()["payload"]["data"]["activityRecorded"]["activity"]["id"] == first
+            # The server no longer has the stream's place in its oplog.
+            client.portal.call(plugin.events.streams[0].fail, OperationFailure("history lost", code=286))
+            message = ws.receive_json()
+            assert message["type"] == "next" and message["payload"]["data"] is None
+            (error,) = message["payload"]["errors"]
+            assert error["extensions"]["code"] == "EVENTS_LOST"
+            assert error["message"].startswith("Live-Aktualisierungen wurden unterbrochen")
+            assert ws.receive_json() == {"id": "1", "type": "complete"}
+            ws.send_json({"id": "2", "type": "subscribe", "payload": {"query": SCREEN_POP}})
+            ws.send_json({"type": "ping"})
+            assert ws.receive_json() == {"type": "pong"}
+            second = record_over_http(client)
+            message = ws.receive_json()
+            assert message["id"] == "2" and message["payload"]["data"]["activityRecorded"]["activity"]["id"] == second
+
+
+def record_over_http(client: TestClient) -> str:
+    variables = {"input": {"channel": "CALL", "sender": {"name": "Eva Svobodová"}, "agentId": "agent-1"}}
+    body = client.post("/graphql", json={"query": RECORD, "variables": variables}).json()
+    return body["data"]["recordActivity"]["activity"]["id"]
 
 
 def test_a_document_the_service_cannot_read_is_skipped(caplog):

@@ -8,10 +8,21 @@ and the rest of the service works as before. Documents in `events` are only a ca
 change stream reads the oplog, not the collection): a TTL index removes them after
 `--mongodb-events-ttl-seconds`.
 
-The stream is opened when the process gets its first subscriber and then kept. When it
-breaks (a failover, a network error) it resumes from the last event seen, so nothing is
-missed; if the server no longer has that point (the oplog moved on), every subscriber of the
-process is ended with SUBSCRIPTIONS_UNAVAILABLE, to subscribe again and re-read.
+The stream is opened when the process gets its first subscriber and then kept. It resumes
+from the stream's own resume token (the post-batch resume token, which moves on even while
+no event arrives), never from "now", so an outage that starts before the first event loses
+nothing. Errors are told apart (`history_lost`):
+
+- transient ones (a network error, NotPrimary during an election, server selection giving
+  up, a mongos read-preference error while a shard elects): reopen with backoff from the
+  same token, for as long as it takes; subscribers wait and then get every event;
+- history lost (ChangeStreamHistoryLost 286, ChangeStreamFatalError 280, a resume token the
+  server refuses 260): events may really have been missed, so every subscriber of the
+  process is ended with `EventsLost` (clients get EVENTS_LOST and re-read), and the process
+  watches again from now for new subscribers.
+
+The backoff starts again from its shortest wait once the reopened stream has answered a
+round trip (an event or an empty batch).
 """
 
 from __future__ import annotations
@@ -19,13 +30,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
 from service.documents import from_json, to_json
-from service.pubsub import Accept, Fanout, PubSubUnavailable, Subscription, from_message, to_message
+from service.pubsub import Accept, EventsLost, Fanout, PubSubUnavailable, Subscription, from_message, to_message
 from service.settings import Settings
 
 from .connection import resolved
@@ -35,8 +47,17 @@ log = logging.getLogger("customer_context.mongo.pubsub")
 COLLECTION = "events"
 #: Server error codes meaning "change streams are not available here" (not a replica set).
 NOT_A_REPLICA_SET = {40573, 40324}
-#: Waits between attempts to reopen a broken change stream (seconds), the last one repeated.
+#: Server error codes meaning "the stream cannot go on from its resume token": events between
+#: it and now may be gone. ChangeStreamHistoryLost (the oplog moved past the token),
+#: ChangeStreamFatalError, InvalidResumeToken.
+HISTORY_LOST = {286, 280, 260}
+#: Waits between attempts to reopen a broken change stream (seconds), the last one repeated;
+#: each is shortened by up to half at random so that the processes of a cluster do not all
+#: come back at once after a failover.
 RETRY_WAITS = (0.1, 0.5, 1.0, 2.0, 5.0, 10.0)
+#: How long one getMore waits on the server for new events before answering an empty batch
+#: (which carries a fresh resume token).
+MAX_AWAIT_MS = 1000
 #: Only inserts carry events.
 PIPELINE = [{"$match": {"operationType": "insert"}}]
 
@@ -54,6 +75,10 @@ class ChangeStreamPubSub:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task | None = None
         self._closed = False
+        # Set while the stream has a place to go on from (a resume token, or open): a
+        # subscriber that arrives while it has none (history lost, not yet reopened) waits.
+        self._placed = asyncio.Event()
+        self._open_timeout = settings.mongodb_timeout_ms / 1000
 
     # publishing ------------------------------------------------------------------------
     async def publish(self, event: Any) -> None:
@@ -76,21 +101,31 @@ class ChangeStreamPubSub:
         if self._closed:
             raise PubSubUnavailable("the service is stopping")
         await self._ensure_watching()
-        # The stream is open: every event inserted from here on reaches this subscriber.
+        try:
+            await asyncio.wait_for(self._placed.wait(), self._open_timeout)
+        except TimeoutError:
+            raise PubSubUnavailable("the live events change stream is being reopened") from None
+        # Every event inserted from here on reaches this subscriber: the stream is open, or
+        # will resume from a token older than now.
         return self._fanout.subscribe(accept)
 
     async def _ensure_watching(self) -> None:
         async with self._lock:
             if self._task is not None and not self._task.done():
                 return
-            stream = await self._open(None)
+            try:
+                stream = await self._open(None)
+            except PyMongoError as exc:  # a transient error: this subscriber may try again
+                raise PubSubUnavailable(f"cannot open the live events change stream: {exc}") from None
+            self._placed.set()
             self._task = asyncio.create_task(self._watch(stream), name="mongo change stream")
 
-    async def _open(self, resume_after: Any) -> Any:
+    async def _open(self, token: Any) -> Any:
         if not callable(getattr(type(self._events), "watch", None)):  # mongomock has no change streams
             raise PubSubUnavailable("live events need MongoDB change streams, which this MongoDB client lacks")
         try:
-            return await resolved(self._events.watch(PIPELINE, resume_after=resume_after))
+            # start_after (not resume_after) also continues after an invalidate event.
+            return await resolved(self._events.watch(PIPELINE, start_after=token, max_await_time_ms=MAX_AWAIT_MS))
         except OperationFailure as exc:
             if exc.code in NOT_A_REPLICA_SET:
                 raise PubSubUnavailable(
@@ -102,37 +137,53 @@ class ChangeStreamPubSub:
             raise PubSubUnavailable(f"MongoDB is unreachable: {exc}") from None
 
     async def _watch(self, stream: Any) -> None:
-        """Deliver every inserted event; reopen the stream when it breaks, resuming after the
-        last event seen."""
-        token = None
+        """Deliver every inserted event; when the stream breaks, reopen it from its resume
+        token, or tell the subscribers that events were lost when that is no longer possible."""
+        token = stream.resume_token
         failures = 0
         while True:
             try:
-                async for change in stream:
-                    token = change.get("_id", token)
+                while True:
+                    change = await stream.try_next()
+                    # After every answered getMore, event or not: the token has moved on.
+                    token = stream.resume_token or token
                     failures = 0
-                    self._deliver(change.get("fullDocument"))
-                # The stream ended on its own (the collection was dropped: "invalidate").
-                token = None
+                    if change is not None:
+                        self._deliver(change.get("fullDocument"))
+                    elif not stream.alive:
+                        break  # ended on its own (the collection was dropped: "invalidate")
             except asyncio.CancelledError:
                 await _close(stream)
                 raise
             except Exception as exc:  # the driver's errors and anything else: the stream goes on
-                log.warning("the live events change stream broke (%s); reopening it", exc)
+                if history_lost(exc):
+                    self._events_lost(exc)
+                    token = None
+                else:
+                    log.warning("the live events change stream broke (%s); resuming it", exc)
             await _close(stream)
             while True:
-                await asyncio.sleep(RETRY_WAITS[min(failures, len(RETRY_WAITS) - 1)])
+                await asyncio.sleep(retry_wait(failures))
                 failures += 1
                 try:
                     stream = await self._open(token)
+                    self._placed.set()
                     break
-                except OperationFailure as exc:
-                    # Cannot resume from `token` (history lost): events may have been missed.
-                    log.error("cannot resume the live events change stream (%s); subscribers must re-read", exc)
-                    self._fanout.fail_all(PubSubUnavailable("live events were interrupted; subscribe again"))
-                    token = None
-                except (PubSubUnavailable, PyMongoError) as exc:
-                    log.warning("reopening the live events change stream failed (%s); trying again", exc)
+                except Exception as exc:
+                    if history_lost(exc):
+                        self._events_lost(exc)
+                        token = None
+                    else:
+                        log.warning("reopening the live events change stream failed (%s); trying again", exc)
+
+    def _events_lost(self, exc: BaseException) -> None:
+        self._placed.clear()
+        log.error(
+            "the live events change stream cannot resume (%s); ending %d subscriptions with EVENTS_LOST",
+            exc,
+            len(self._fanout),
+        )
+        self._fanout.fail_all(EventsLost())
 
     def _deliver(self, document: dict[str, Any] | None) -> None:
         if not document or "body" not in document:
@@ -152,6 +203,21 @@ class ChangeStreamPubSub:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+
+def retry_wait(failures: int) -> float:
+    """Seconds to wait before reopening after `failures` failed attempts in a row."""
+    return RETRY_WAITS[min(failures, len(RETRY_WAITS) - 1)] * random.uniform(0.5, 1.0)
+
+
+def history_lost(exc: BaseException) -> bool:
+    """Whether the change stream cannot go on from its resume token (events may be lost), as
+    opposed to a transient error to retry from the same token."""
+    if not isinstance(exc, OperationFailure):
+        return False
+    if exc.has_error_label("ResumableChangeStreamError"):
+        return False
+    return exc.code in HISTORY_LOST or exc.has_error_label("NonResumableChangeStreamError")
 
 
 async def _close(stream: Any) -> None:

@@ -17,7 +17,7 @@ from strawberry.types.graphql import OperationType
 
 from ..domain.errors import UserError as DomainUserError
 from ..i18n import DEFAULT, format_number
-from ..pubsub import PubSubUnavailable, SubscriberTooSlow
+from ..pubsub import EventsLost, PubSubUnavailable, SubscriberTooSlow
 from ..usecases import live
 from .context import to_graphql_error
 from .mutations import RecordActivitySuccess
@@ -35,6 +35,14 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "de": "Dieses Abonnement lag mehr als {limit} Ereignisse zurück und wurde beendet. Abonnieren Sie erneut und laden Sie die angezeigten Daten neu.",
         "nb": "Dette abonnementet lå mer enn {limit} hendelser etter og ble avsluttet. Abonner på nytt og les inn det som vises på nytt.",
         "sr-Latn": "Ova pretplata je zaostala za više od {limit} događaja i prekinuta je. Pretplatite se ponovo i ponovo učitajte prikazane podatke.",
+    },
+    "events_lost": {
+        "en": "Live updates were interrupted and some events may have been lost, so this subscription was ended. Re-read the lists, then subscribe again.",
+        "cs": "Živé aktualizace byly přerušeny a některé události se mohly ztratit, proto bylo toto odebírání ukončeno. Načtěte seznamy znovu a pak se znovu přihlaste k odebírání.",
+        "sk": "Živé aktualizácie boli prerušené a niektoré udalosti sa mohli stratiť, preto bolo toto odoberanie ukončené. Načítajte zoznamy znova a potom sa znova prihláste na odoberanie.",
+        "de": "Live-Aktualisierungen wurden unterbrochen und einige Ereignisse sind möglicherweise verloren gegangen, daher wurde dieses Abonnement beendet. Laden Sie die Listen neu und abonnieren Sie dann erneut.",
+        "nb": "Direkteoppdateringene ble avbrutt og noen hendelser kan ha gått tapt, så dette abonnementet ble avsluttet. Les listene inn på nytt, og abonner deretter på nytt.",
+        "sr-Latn": "Ažuriranja uživo su prekinuta i neki događaji su možda izgubljeni, pa je ova pretplata prekinuta. Ponovo učitajte spiskove, pa se ponovo pretplatite.",
     },
     "subscriptions_unavailable": {
         "en": "Live updates are not available on this service right now. Try again later; until then, re-read the lists.",
@@ -102,6 +110,8 @@ class _LiveStream:
             event = await self._source.__anext__()
         except SubscriberTooSlow as exc:
             raise coded_error(self._ctx, "SUBSCRIBER_TOO_SLOW", "subscriber_too_slow", limit=exc.limit) from None
+        except EventsLost:
+            raise coded_error(self._ctx, "EVENTS_LOST", "events_lost") from None
         except PubSubUnavailable:
             raise coded_error(self._ctx, "SUBSCRIPTIONS_UNAVAILABLE", "subscriptions_unavailable") from None
         return self._convert(event)
