@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+from email.message import Message as EmailMessage
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
@@ -26,7 +27,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
@@ -37,11 +38,12 @@ from strawberry.http import GraphQLRequestData, process_result
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from . import live, plugins
+from . import live, plugins, request_json
 from .admission import AdmissionControl
-from .authentication import AuthenticationMiddleware, StaffDirectory, authenticate
+from .authentication import AuthenticationMiddleware, StaffDirectory, is_graphiql_page, unauthenticated
 from .events import EventBus
 from .fastpath import FastPath
+from .front_door import BAD_REQUEST, UNSUPPORTED_MEDIA_TYPE, Refusal, encode
 from .i18n import negotiate
 from .runtime import Runtime
 from .schema import schema
@@ -113,7 +115,8 @@ def response_media_type(accept: str | None) -> str:
 def error_response(
     status: int, entry: dict[str, Any], *, media_type: str, request_id: str | None, headers: dict[str, str] | None = None
 ) -> Response:
-    response = JSONResponse({"errors": [entry]}, status_code=status, media_type=media_type, headers=headers)
+    # Not JSONResponse: an error may quote the client's lone surrogate, which UTF-8 cannot carry.
+    response = Response(encode({"errors": [entry]}), status_code=status, media_type=media_type, headers=headers)
     if request_id:
         response.headers["X-Request-Id"] = request_id
     return response
@@ -188,17 +191,17 @@ class BodySizeLimit:
 class KnownOperationLane:
     """The common request the short way: a POST to /graphql of one operation as plain
     `application/json`, with a declared length within the body limit, whose document is
-    already parsed, validated and compiled (service/fastpath). It is authenticated,
-    executed within the request's time and answered here, as the layers below would
-    (`AuthenticationMiddleware`, `GraphQLApp`), without their per-request machinery:
-    Starlette's exception handling and routing, Strawberry's HTTP view, its request and
-    response objects.
+    already parsed, validated and compiled (service/fastpath). It sits below
+    `AuthenticationMiddleware`, so its body is read only once its credentials were taken;
+    it is executed within the request's time and answered here, as `GraphQLApp` would,
+    without its per-request machinery: Starlette's exception handling and routing,
+    Strawberry's HTTP view, its request and response objects.
 
     Anything else (another method, path or content type, a header given twice, a body
-    that is not one JSON object with a string `query`, `extensions`, missing or refused
-    credentials, a document seen for the first time or without a plan, variables that do
-    not coerce) is handed on untouched, with the body it read, before anything ran; the
-    layers below answer it, errors included."""
+    that is not one JSON object with a string `query`, JSON that service/request_json.py
+    refuses, `extensions`, a document seen for the first time or without a plan, variables
+    that do not coerce) is handed on untouched, with the body it read, before anything ran;
+    the layers below answer it, errors included."""
 
     def __init__(self, app: ASGIApp, graphql: GraphQLApp, max_bytes: int, path: str = "/graphql") -> None:
         self.app, self.graphql, self.max_bytes, self.path = app, graphql, max_bytes, path
@@ -210,6 +213,7 @@ class KnownOperationLane:
             or scope["method"] != "POST"
             or scope["path"] != self.path
             or self.graphql.fastpath is None
+            or "actor" not in scope.get("state", ())
         ):
             await self.app(scope, receive, send)
             return
@@ -242,8 +246,8 @@ class KnownOperationLane:
 
     async def _answer(self, scope: Scope, runtime: Runtime, headers: dict[str, str], body: bytes) -> tuple[Message, Message] | None:
         try:
-            request_data = plain_request(orjson.loads(body))
-        except orjson.JSONDecodeError:
+            request_data = plain_request(request_json.loads(body, "body"))
+        except Refusal:
             return None
         if request_data is None or request_data.query is None or request_data.extensions is not None:
             return None
@@ -253,12 +257,6 @@ class KnownOperationLane:
         operation_type = self.graphql.fastpath.known_operation(query, name, limits_of_settings(runtime.settings))
         if operation_type is None:
             return None
-        actor = await authenticate(
-            headers.get("authorization"), runtime.staff, runtime.store, customer_accounts=runtime.settings.customer_accounts
-        )
-        if actor is None:
-            return None
-        scope.setdefault("state", {})["actor"] = actor
         request = Request(scope)
         context = build_context(runtime, request, None)
         request.state.context = context
@@ -283,21 +281,34 @@ class KnownOperationLane:
 
 
 def plain_request(data: Any) -> GraphQLRequestData | None:
-    """One operation as a JSON body holds it, when its `query`, `variables` and `extensions`
-    have the types Strawberry's own parsing accepts (a string or null, objects or null);
-    None for anything else (a batch, a wrong type), which Strawberry's parsing words."""
+    """One operation as a JSON body holds it, when its `query`, `operationName`, `variables`
+    and `extensions` have the types Strawberry's own parsing accepts (a string or null,
+    objects or null); None for anything else (a batch, a wrong type), which Strawberry's
+    parsing (or `GraphQLApp.parse_http_body`) words."""
     if type(data) is not dict:
         return None
-    query, variables, extensions = data.get("query"), data.get("variables"), data.get("extensions")
+    query, name = data.get("query"), data.get("operationName")
+    variables, extensions = data.get("variables"), data.get("extensions")
     if (
         isinstance(query, (str, type(None)))
+        and isinstance(name, (str, type(None)))
         and isinstance(variables, (dict, type(None)))
         and isinstance(extensions, (dict, type(None)))
     ):
-        return GraphQLRequestData(
-            query=query, variables=variables, operation_name=data.get("operationName"), extensions=extensions, protocol="http"
-        )
+        return GraphQLRequestData(query=query, variables=variables, operation_name=name, extensions=extensions, protocol="http")
     return None
+
+
+def _require_json(content_type: str | None) -> None:
+    """415 unless the media type is exactly `application/json` (parameters such as
+    `charset` aside), as the standard library's email parser reads a Content-Type."""
+    if not content_type:
+        raise Refusal(415, UNSUPPORTED_MEDIA_TYPE, "missing_media_type", field="Content-Type")
+    header = EmailMessage()
+    header["content-type"] = content_type
+    if header.get_content_type() != JSON:
+        shown = content_type if len(content_type) <= 100 else content_type[:100] + "…"
+        raise Refusal(415, UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", field="Content-Type", content_type=shown)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -347,6 +358,13 @@ class GraphQLApp(GraphQL):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        if "actor" not in scope.get("state", ()) and not is_graphiql_page(scope, self.settings.serves_graphiql):
+            # AuthenticationMiddleware lets only GraphiQL's page by without an actor; should
+            # anything else get here, it runs as nobody's request rather than as anyone's.
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+            for message in unauthenticated(headers):
+                await send(message)
+            return
         request = Request(scope, receive)
         try:
             response = await self.run(request)
@@ -354,6 +372,14 @@ class GraphQLApp(GraphQL):
             response = self._http_error(request, exc)
         except RequestRejected as exc:
             response = self._rejection(request, exc)
+        except Refusal as exc:
+            locale, request_id, media_type = self._request_facts(request)
+            response = error_response(exc.status, exc.entry(locale, request_id), media_type=media_type, request_id=request_id)
+        except ClientDisconnect:
+            # The client left (or service/http_limits.py closed a body that did not arrive in
+            # time): nobody to answer.
+            log.info("request %s: the client left before its body arrived", request_id_of(request))
+            return
         await response(scope, receive, send)
 
     # -- context and response shape ---------------------------------------------------
@@ -495,18 +521,29 @@ class GraphQLApp(GraphQL):
         """The common request, a POST of one operation as plain `application/json`, read
         without Strawberry's general parsing (content-type parsing, stream transports: this
         view has none); its checks on `query`, `variables` and `extensions` are the same.
-        Anything else, or anything odd, is left to Strawberry's own."""
-        if request.method == "POST" and not self._stream_transport_map and (request.content_type or "").lower() in _PLAIN_JSON:
-            request_data = plain_request(self.parse_json(await request.get_body()))
-            if request_data is not None:
-                return request_data
-        return await super().parse_http_body(request)
+        Anything else, or anything odd, is left to Strawberry's own, once its content type is
+        known to be JSON: Strawberry's own check would take any type that contains
+        `application/json` (`application/jsonx`, `application/json-patch+json`)."""
+        if request.method == "POST":
+            if not self._stream_transport_map and (request.content_type or "").lower() in _PLAIN_JSON:
+                request_data = plain_request(self.parse_json(await request.get_body()))
+                if request_data is not None:
+                    return request_data
+            _require_json(request.content_type)
+        request_data = await super().parse_http_body(request)
+        if not isinstance(request_data, list) and not isinstance(request_data.operation_name, (str, type(None))):
+            raise Refusal(400, BAD_REQUEST, "operation_name_type", field="operationName")
+        return request_data
 
-    def decode_json(self, data: str | bytes) -> object:
-        try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:  # NaN, lone surrogates, huge numbers: the standard library's answer
-            return super().decode_json(data)
+    def parse_json(self, data: str | bytes) -> Any:
+        return request_json.loads(data, "body")
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        parsed = dict(params)
+        for name in ("variables", "extensions"):
+            if parsed.get(name):
+                parsed[name] = request_json.loads(parsed[name], name)
+        return parsed
 
     def encode_json(self, data: Any) -> bytes | str:
         try:
@@ -682,9 +719,12 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
             wait_seconds=settings.admission_wait_seconds,
             media_type_of=response_media_type,
         ),
-        Middleware(KnownOperationLane, graphql=graphql, max_bytes=settings.max_body_bytes),
+        # A declared length over the limit is refused from the headers alone (413), then
+        # authentication comes before anything that reads a body or parses a document (the
+        # lane included): a client without a valid token gets its 401 from the headers alone.
         Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
-        Middleware(AuthenticationMiddleware),
+        Middleware(AuthenticationMiddleware, serves_graphiql=settings.serves_graphiql),
+        Middleware(KnownOperationLane, graphql=graphql, max_bytes=settings.max_body_bytes),
     ]
     if settings.origins:
         # Pages of a partner's origin call the API from the browser: CORS answers their

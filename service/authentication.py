@@ -23,6 +23,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import Message, Scope
 
 from .domain.access import STAFF, Actor, Role
 from .i18n import negotiate, translate
@@ -134,30 +137,70 @@ async def authenticate(
     return staff.by_hash.get(hash_token(token))
 
 
-class AuthenticationMiddleware:
-    """Authenticates /graphql requests before GraphQL runs: the actor goes into the scope's
-    state; bad or missing credentials get 401 with a GraphQL-shaped JSON error. GraphiQL's
-    page itself (a browser GET for HTML) needs no token: it sends the token with each query."""
+#: Parameters that make a GET an operation rather than a request for GraphiQL's page.
+OPERATION_PARAMETERS = frozenset({"query", "variables", "operationname", "extensions"})
 
-    def __init__(self, app: Any, path: str = "/graphql") -> None:
+
+def names_an_operation(query_string: bytes) -> bool:
+    """Whether a query string holds any parameter of an operation, however it is written:
+    percent-encoded (`%71uery`), in any case (`QUERY`), with `+` or `;` between, given
+    twice, with or without a value. Looser than any parser below it reads it (Starlette
+    splits on `&` only and keeps the case), so whatever may run as an operation counts."""
+    if not query_string:
+        return False
+    text = query_string.decode("latin-1").replace(";", "&")
+    return any(name.strip().lower() in OPERATION_PARAMETERS for name, _ in parse_qsl(text, keep_blank_values=True))
+
+
+def is_graphiql_page(scope: Scope, serves_graphiql: bool) -> bool:
+    """A browser's GET for GraphiQL's page, which needs no token (the page sends one with
+    each operation): only where GraphiQL is served, and only without any parameter of an
+    operation."""
+    if not serves_graphiql or scope["method"] != "GET" or names_an_operation(scope.get("query_string", b"")):
+        return False
+    accept = b", ".join(value for name, value in scope["headers"] if name.lower() == b"accept")
+    return b"text/html" in accept.lower()
+
+
+def unauthenticated(headers: dict[str, str]) -> tuple[Message, Message]:
+    """The 401's two ASGI messages: a GraphQL-shaped JSON error in the request's language."""
+    locale = negotiate(headers.get("accept-language"))
+    request_id = request_id_from(headers.get("x-request-id"))
+    log.info("request %s refused: no valid credential (401)", request_id)
+    extensions = {"code": "UNAUTHENTICATED", "requestId": request_id}
+    body = json.dumps({"errors": [{"message": translate(locale, "unauthenticated"), "extensions": extensions}]}).encode()
+    start: Message = {
+        "type": "http.response.start",
+        "status": 401,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"www-authenticate", b'Bearer realm="customer-context"'),
+            (b"x-request-id", request_id.encode()),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
+    return start, {"type": "http.response.body", "body": body}
+
+
+class AuthenticationMiddleware:
+    """Authenticates every HTTP request to /graphql, whatever its method, content type or
+    parameters, from its headers alone, before a byte of its body is read or its document
+    parsed: the actor goes into the scope's state; bad or missing credentials get 401 with a
+    GraphQL-shaped JSON error. The one exception is GraphiQL's page (`is_graphiql_page`).
+    WebSockets authenticate with their `connection_init` (service/websocket.py)."""
+
+    def __init__(self, app: Any, path: str = "/graphql", *, serves_graphiql: bool = False) -> None:
         self.app = app
         self.path = path
+        self.serves_graphiql = serves_graphiql
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] not in ("http", "websocket") or scope.get("path") != self.path:
+        if scope["type"] != "http" or scope.get("path") != self.path or is_graphiql_page(scope, self.serves_graphiql):
             return await self.app(scope, receive, send)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        query_string = scope.get("query_string", b"")
-        if (
-            scope["type"] == "http"
-            and scope.get("method") == "GET"
-            and "text/html" in headers.get("accept", "")
-            and b"query=" not in query_string
-        ):
-            # GraphiQL's page only: an operation sent with GET is authenticated like any other.
-            return await self.app(scope, receive, send)
-        if scope["type"] == "websocket":
-            return await self.app(scope, receive, send)  # connection_init carries credentials (subscriptions)
+        headers: dict[str, str] = {}
+        for name, value in scope.get("headers", []):
+            # A header given twice: the first counts, as Starlette's Headers.get reads it.
+            headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
         runtime = scope["app"].state.runtime
         actor = (
             await authenticate(
@@ -170,24 +213,9 @@ class AuthenticationMiddleware:
             else None
         )
         if actor is None:
-            locale = negotiate(headers.get("accept-language"))
-            request_id = request_id_from(headers.get("x-request-id"))
-            log.info("request %s refused: no valid credential (401)", request_id)
-            extensions = {"code": "UNAUTHENTICATED", "requestId": request_id}
-            body = json.dumps({"errors": [{"message": translate(locale, "unauthenticated"), "extensions": extensions}]}).encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 401,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"www-authenticate", b'Bearer realm="customer-context"'),
-                        (b"x-request-id", request_id.encode()),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            start, body = unauthenticated(headers)
+            await send(start)
+            await send(body)
             return None
         scope.setdefault("state", {})["actor"] = actor
         return await self.app(scope, receive, send)

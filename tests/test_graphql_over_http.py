@@ -152,10 +152,10 @@ def test_malformed_requests_get_a_json_error_in_the_negotiated_media_type(http):
     response = http.post("/graphql", content=b'{"query": ', headers={"Content-Type": JSON, "Accept": GRAPHQL_RESPONSE})
     assert response.status_code == 400 and response.headers["content-type"] == GRAPHQL_RESPONSE
     (error,) = response.json()["errors"]
-    assert error["extensions"] == {"code": "BAD_REQUEST", "requestId": response.headers["x-request-id"]}
-    assert error["message"] == "This is not a valid GraphQL request: Unable to parse request body as JSON"
+    assert error["extensions"] == {"code": "BAD_REQUEST", "requestId": response.headers["x-request-id"], "field": "body"}
+    assert error["message"] == "body is not valid JSON: it goes wrong at line 1, column 11."
     response = http.post("/graphql", content=b"{ __typename }", headers={"Content-Type": "text/plain"})
-    assert response.status_code == 400 and response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert response.status_code == 415 and response.json()["errors"][0]["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
 
 
 def test_a_mutation_over_get_is_405(http):

@@ -565,11 +565,11 @@ def test_csrf_a_get_request_cannot_run_a_mutation(development):
 def test_csrf_a_simple_form_post_is_not_executed(development, content_type, body):
     """Cross-Site Request Forgery: simple requests. A cross-site page can POST a form
     (urlencoded, multipart) or text/plain without a CORS preflight; the service runs only
-    application/json bodies, so these are refused with 400 and not run. Nor does it answer a
+    application/json bodies, so these are refused with 415 and not run. Nor does it answer a
     CORS preflight, so a cross-site page cannot send application/json either."""
     response = development.post("/graphql", content=body.encode(), headers={"Content-Type": content_type, "Origin": "https://evil.example"})
-    assert response.status_code == 400, response.text
-    assert single_error(response)["extensions"]["code"] == "BAD_REQUEST"
+    assert response.status_code == 415, response.text
+    assert single_error(response)["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
     assert "access-control-allow-origin" not in response.headers
     assert customer_count(development) == 0
     preflight = development.options(
