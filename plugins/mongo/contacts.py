@@ -131,15 +131,16 @@ class ContactCollection:
         )
         if result.matched_count:
             return
-        current = await self._contacts.find_one({"_id": contact.id}, {"version": 1})
+        current = await self._contacts.find_one({"_id": contact.id}, {"version": 1, "customer_id": 1})
         if current is None:
             raise RecordNotFound(contact.id)
         if current["version"] != expected_version:
             raise StaleVersion(current["version"])
-        # Moved to another customer: its name makes the customer part now.
+        # Moved to another customer: its name makes the customer part now. customer_id is
+        # part of a documented shard key: the filter names its current value.
         name, version = await self._customer_name(contact.customer_id)
         result = await self._contacts.update_one(
-            {"_id": contact.id, "version": expected_version},
+            {"_id": contact.id, "version": expected_version, "customer_id": current["customer_id"]},
             {"$set": {**own, **self._customer_fields(name, version)}},
         )
         if result.matched_count == 0:

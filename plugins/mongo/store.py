@@ -171,11 +171,28 @@ class MongoStore(ContactCollection):
         if expected_version is None or current["version"] != expected_version:
             raise StaleVersion(current["version"])
 
-    async def _replace(self, collection: Any, record: Any, expected_version: int, doc: dict[str, Any]) -> None:
+    async def _replace(
+        self, collection: Any, record: Any, expected_version: int, doc: dict[str, Any], *, keyed_by: str | None = None
+    ) -> None:
+        """Compare-and-set on version. `keyed_by` names a field a documented shard key holds
+        besides `_id` (plugins/mongo/sharding.py): the filter then carries its current value,
+        as MongoDB requires of a write that may change it."""
         if record.version != expected_version + 1:
             await self._raise_conflict(collection, record.id, expected_version)
             raise ValueError("the new record's version must be expected_version + 1")
-        result = await collection.replace_one({"_id": record.id, "version": expected_version}, doc)
+        where: dict[str, Any] = {"_id": record.id, "version": expected_version}
+        if keyed_by is not None:
+            # The usual case first: the field keeps its value.
+            result = await collection.replace_one({**where, keyed_by: doc.get(keyed_by)}, doc)
+            if result.matched_count:
+                return
+            current = await collection.find_one({"_id": record.id}, {"version": 1, keyed_by: 1})
+            if current is None:
+                raise RecordNotFound(record.id)
+            if current["version"] != expected_version:
+                raise StaleVersion(current["version"])
+            where[keyed_by] = current.get(keyed_by)
+        result = await collection.replace_one(where, doc)
         if result.matched_count == 0:
             await self._raise_conflict(collection, record.id)
 
@@ -328,7 +345,8 @@ class MongoStore(ContactCollection):
 
     @guarded
     async def update_activity(self, activity: Activity, expected_version: int) -> None:
-        await self._replace(self._activities, activity, expected_version, record_document(activity))
+        # Associating an activity changes its customer_id, part of a documented shard key.
+        await self._replace(self._activities, activity, expected_version, record_document(activity), keyed_by="customer_id")
 
     @guarded
     async def list_activities(
