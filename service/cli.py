@@ -44,6 +44,7 @@ def _is_loopback(host: str) -> bool:
 def _serve(settings) -> int:
     import uvicorn
 
+    from . import http_limits
     from .app import create_app
 
     if not settings.tokens_file:
@@ -82,6 +83,9 @@ def _serve(settings) -> int:
             loop=settings.loop,
             # A WebSocket message (connection_init, subscribe) is held to the body limit too.
             ws_max_size=settings.max_body_bytes,
+            # Timeouts for slow headers and bodies, a limit on the headers' size: uvicorn's
+            # httptools protocol has none of them (service/http_limits.py).
+            http=http_limits.protocol_class(settings),
         )
     except SystemExit:
         # uvicorn exits when startup fails; say why in one line if the store told us.

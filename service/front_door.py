@@ -115,11 +115,21 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+def _render(locale: str, value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if type(value) is int:
+        return format_number(locale, value)
+    if isinstance(value, float):
+        return f"{value:g}" if locale == DEFAULT else f"{value:g}".replace(".", ",")
+    return value
+
+
 def message(locale: str, key: str, /, **params: Any) -> str:
-    """`key`'s text in `locale` (English where it has none), whole numbers grouped the
-    locale's way."""
+    """`key`'s text in `locale` (English where it has none), numbers written the locale's
+    way (grouped digits, a decimal comma)."""
     template = MESSAGES[key].get(locale) or MESSAGES[key][DEFAULT]
-    return template.format_map({k: format_number(locale, v) if type(v) is int else v for k, v in params.items()})
+    return template.format_map({name: _render(locale, value) for name, value in params.items()})
 
 
 def error_entry(locale: str, code: str, key: str, /, *, request_id: str, limit: Any = None, field: str | None = None, **params: Any) -> dict[str, Any]:

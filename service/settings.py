@@ -64,6 +64,17 @@ class Settings:
     max_query_tokens: int = _setting(2000, "most lexical tokens (names, punctuation, values, comments) a GraphQL document may have")
     max_batch_size: int = _setting(10, "most operations in one batched request (a JSON array of operations)")
     max_body_bytes: int = _setting(1_000_000, "largest request body in bytes; larger ones are refused with 413")
+    header_timeout_seconds: float = _setting(
+        10.0,
+        "how long a connection may take to send a request's line and headers (from opening, or from the previous "
+        "answer) before it is closed, with 408 REQUEST_TIMEOUT when part of a request arrived",
+    )
+    body_timeout_seconds: float = _setting(
+        30.0, "how long a request body may take to arrive once its headers have; then 408 REQUEST_TIMEOUT and the connection is closed"
+    )
+    max_header_bytes: int = _setting(
+        65536, "largest request line and headers in bytes; larger ones are refused with 431 HEADERS_TOO_LARGE"
+    )
     request_timeout_seconds: float = _setting(30.0, "how long one request may run before it is answered with a TIMEOUT error")
     max_in_flight_requests: int = _setting(
         32,
@@ -136,6 +147,7 @@ class Settings:
             ("max_query_tokens", 1),
             ("max_batch_size", 1),
             ("max_body_bytes", 1),
+            ("max_header_bytes", 1024),
             ("max_websocket_connections", 0),
             ("max_subscriptions_per_connection", 1),
             ("subscription_queue_size", 1),
@@ -148,6 +160,9 @@ class Settings:
             raise ConfigurationError(
                 f"connection init timeout seconds must be a positive number of seconds, not {self.connection_init_timeout_seconds}"
             )
+        for name in ("header_timeout_seconds", "body_timeout_seconds"):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
+                raise ConfigurationError(f"{name.replace('_', ' ')} must be a positive number of seconds, not {getattr(self, name)}")
         if not (math.isfinite(self.request_timeout_seconds) and self.request_timeout_seconds > 0):
             raise ConfigurationError(
                 f"request timeout seconds must be a positive number of seconds, not {self.request_timeout_seconds}"
