@@ -38,7 +38,7 @@ class ActivityFields:
 def check_activity(draft: ActivityDraft, *, default_region: str | None) -> ActivityFields:
     """Validated fields; raises InvalidInput listing every problem."""
     p = Problems()
-    name = p.text("sender.name", draft.sender_name)
+    name = p.name("sender.name", draft.sender_name, neutralise=True)
     email = p.email("sender.email", draft.sender_email)
     phone = p.phone("sender.phone", draft.sender_phone, default_region)
     subject = p.text("subject", draft.subject)

@@ -57,7 +57,7 @@ def apply_contact_draft(base: ContactFields, draft: ContactDraft, *, default_reg
     ):
         value = getattr(draft, name)
         if value is not KEEP:
-            setattr(f, name, p.text(field, value))
+            setattr(f, name, p.name(field, value))
     if draft.email is not KEEP:
         f.email = p.email("email", draft.email)
     if draft.phone is not KEEP:

@@ -154,11 +154,11 @@ def apply_draft(base: CustomerFields, draft: CustomerDraft, *, default_region: s
     p = Problems()
     f = CustomerFields(**base.as_dict())
     if draft.first_name is not KEEP:
-        f.first_name = p.text("firstName", draft.first_name)
+        f.first_name = p.name("firstName", draft.first_name)
     if draft.last_name is not KEEP:
-        f.last_name = p.text("lastName", draft.last_name)
+        f.last_name = p.name("lastName", draft.last_name)
     if draft.organization_name is not KEEP:
-        f.organization_name = p.text("organizationName", draft.organization_name)
+        f.organization_name = p.name("organizationName", draft.organization_name)
     if draft.external_id is not KEEP:
         f.external_id = p.text("externalId", draft.external_id)
     if draft.emails is not KEEP:

@@ -26,12 +26,12 @@ class IdentityDraft:
 def check_identity(draft: IdentityDraft, *, default_region: str | None, prefix: str = "identity") -> Identity:
     """The Identity described; raises InvalidInput naming every bad field."""
     p = Problems()
-    name = p.text(f"{prefix}.name", draft.name)
-    first = p.text(f"{prefix}.firstName", draft.first_name)
-    last = p.text(f"{prefix}.lastName", draft.last_name)
+    name = p.name(f"{prefix}.name", draft.name, neutralise=True)
+    first = p.name(f"{prefix}.firstName", draft.first_name, neutralise=True)
+    last = p.name(f"{prefix}.lastName", draft.last_name, neutralise=True)
     if name and not (first or last):
         first, last = split_name(name)
-    org = p.text(f"{prefix}.organizationName", draft.organization_name)
+    org = p.name(f"{prefix}.organizationName", draft.organization_name, neutralise=True)
     email = p.email(f"{prefix}.email", draft.email)
     phone = p.phone(f"{prefix}.phone", draft.phone, default_region)
     address = None

@@ -8,6 +8,7 @@ import re
 from .errors import Problem
 from .limits import MAX_TEXT_LENGTH
 from .normalize import InvalidIdentifier, normalize_email, normalize_phone
+from .readable_text import BIDI_CONTROLS, only_invisible, without_bidi_controls
 from .records import EmailAddress, PhoneNumber
 
 
@@ -40,6 +41,28 @@ class Problems(list[Problem]):
         if strip:
             value = value.strip()
         return value or None
+
+    def name(self, field: str, value: str | None, *, neutralise: bool = False) -> str | None:
+        """A name or a part of one (first, last, organisation, salutation, title): text (see
+        `text`) that reads as what it is. A form's name with a bidirectional control character
+        (it can make the name show as another) or of invisible characters only (it looks blank
+        but is not) is refused, INVALID_VALUE, so the person typing sees why. With `neutralise`,
+        for names that arrive from telephony, chat or mail (an activity is recorded whatever
+        its sender sent) and for search input, the controls are removed instead and a name
+        left invisible becomes None."""
+        text = self.text(field, value)
+        if text is None:
+            return None
+        if neutralise:
+            text = without_bidi_controls(text).strip()
+            return None if not text or only_invisible(text) else text
+        if (bad := BIDI_CONTROLS.search(value or "")) is not None:
+            self.add("INVALID_VALUE", "bidi_control", field, position=bad.start() + 1)
+            return None
+        if only_invisible(text):
+            self.add("INVALID_VALUE", "invisible_name", field)
+            return None
+        return text
 
     def count(self, field: str, items: list | tuple | None, limit: int) -> bool:
         """False (and a problem) when a list holds more than `limit` items."""
