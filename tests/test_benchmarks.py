@@ -72,3 +72,24 @@ def test_a_growth_row_is_measured_without_an_error():
     assert row["customers"] == 300 and row["contacts"] > 0
     assert set(row["median"]) == {"pop", "search", "number"}
     assert row["matches"][1] > 0  # the broad searches found something
+
+
+def test_the_saturation_benchmark_runs_every_configuration(capsys):
+    """benchmarks/saturation.py in a tiny mode against the real server: every configuration
+    gets a row, its probes were made and its searches answered; every answer other than 2xx
+    was a counted 503 (the `other` column is 0). No timing is asserted."""
+    saturation = _module("saturation")
+    configs = ["asyncio, max 1 in flight, wait 0 s", "uvloop, no admission control"]
+    saturation.main(["--customers", "200", "--clients", "8", "--duration", "1", "--rounds", "1", "--configs", "asyncio:1:0,uvloop:0"])
+    out = capsys.readouterr().out
+    rows = {}
+    for line in out.splitlines():
+        for config in configs:
+            if line.startswith(config + " "):
+                rows[config] = line[len(config):].split()
+    assert set(rows) == set(configs), out
+    for config, cells in rows.items():
+        probes, _p50, _p99, _max, _unanswered, answered, shed, other = cells[:8]
+        assert int(probes) > 0 and int(answered.replace(",", "")) > 0, out
+        assert int(other) == 0, out
+    assert rows["uvloop, no admission control"][6] == "0"  # nothing to shed without admission control
