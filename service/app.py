@@ -536,7 +536,10 @@ class GraphQLApp(GraphQL):
         return request_data
 
     def parse_json(self, data: str | bytes) -> Any:
-        return request_json.loads(data, "body")
+        body = request_json.loads(data, "body")
+        if not isinstance(body, (dict, list)):
+            raise Refusal(400, BAD_REQUEST, "json_not_operation", field="body")
+        return body
 
     def parse_query_params(self, params: Any) -> dict[str, Any]:
         parsed = dict(params)

@@ -72,6 +72,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nb": "{field} inneholder et tall denne tjenesten ikke tar imot: {number}. Tall må være endelige og høyst {limit} tegn lange.",
         "sr-Latn": "{field} sadrži broj koji ovaj servis ne prima: {number}. Brojevi moraju biti konačni i imati najviše {limit} znakova.",
     },
+    "json_not_operation": {
+        "en": "{field} must be a JSON object (one operation) or an array of them (a batch).",
+        "cs": "{field} musí být objekt JSON (jedna operace) nebo jejich pole (dávka).",
+        "sk": "{field} musí byť objekt JSON (jedna operácia) alebo ich pole (dávka).",
+        "de": "{field} muss ein JSON-Objekt (eine Operation) oder ein Array davon (ein Stapel) sein.",
+        "nb": "{field} må være et JSON-objekt (én operasjon) eller en liste av dem (en bunt).",
+        "sr-Latn": "{field} mora biti JSON objekat (jedna operacija) ili niz takvih (grupa).",
+    },
     "operation_name_type": {
         "en": "operationName must be a string or null.",
         "cs": "operationName musí být řetězec nebo null.",
