@@ -397,6 +397,25 @@ class StorageConformance:
 
         run(scenario)
 
+    def test_small_lists_count_exactly_and_say_so(self, run):
+        async def scenario(store):
+            for i in range(5):
+                await store.insert_customer(customer(i))
+                await store.insert_activity(activity(i, customer_id="cust00000" if i < 2 else None))
+                await store.insert_open_list_entry(entry(i))
+                await store.insert_contact(contact(i, "cust00000"))
+            pages = [
+                (await store.search_customers([], first=2, after=None), 5),
+                (await store.search_customers([query_tokens(LAST[2])[0]], first=2, after=None), 1),
+                (await store.list_activities(customer_id=None, unassociated=None, first=2, after=None), 5),
+                (await store.list_activities(customer_id="cust00000", unassociated=None, first=2, after=None), 2),
+                (await store.list_open_list_entries(agent_id=None, first=2, after=None), 5),
+                (await store.search_contacts(ContactQuery(), first=2, after=None), 5),
+            ]
+            assert [(p.total_count, p.total_count_exact) for p, _ in pages] == [(n, True) for _, n in pages]
+
+        run(scenario)
+
     def test_a_renamed_customer_moves_in_the_order_and_the_search(self, run):
         async def scenario(store):
             c = customer(1, first_name=None, last_name="Adams")

@@ -77,6 +77,9 @@ class Page(Generic[T]):
     total_count: int
     has_next_page: bool
     has_previous_page: bool
+    #: False when `total_count` is an estimate: a backend whose counts grow with the data
+    #: may cap them (more than N matches: N) or estimate an unfiltered list's size.
+    total_count_exact: bool = True
 
 
 @runtime_checkable

@@ -209,7 +209,9 @@ def decode_pair(cursor: str | None, *, dated: bool) -> tuple[str, str] | None:
 
 def keyset(fields: Sequence[str], values: Sequence[Any], descending: bool) -> dict[str, Any]:
     """The filter for "after (values..., id)" in a (fields..., _id) order: stable under
-    inserts, and a range on the order's index."""
+    inserts. The `$or` alone is not a range the planner can put on the order's index (it
+    may answer it by reading every entry and sorting, worst on descending pages), so the
+    leading field carries its bound beside it: the index scan starts at the cursor."""
     op = "$lt" if descending else "$gt"
     names = [*fields, "_id"]
     clauses = []
@@ -217,4 +219,6 @@ def keyset(fields: Sequence[str], values: Sequence[Any], descending: bool) -> di
         clause = {names[i]: values[i] for i in range(n)}
         clause[name] = {op: values[n]}
         clauses.append(clause)
-    return clauses[0] if len(clauses) == 1 else {"$or": clauses}
+    if len(clauses) == 1:
+        return clauses[0]
+    return {"$and": [{names[0]: {("$lte" if descending else "$gte"): values[0]}}, {"$or": clauses}]}

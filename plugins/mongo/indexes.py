@@ -15,8 +15,9 @@ INDEXES: dict[str, list[tuple[str, list[tuple[str, int]]]]] = {
     "customers": [
         # search: every query word is a "^word" range scan on the search terms (multikey)
         ("customers_terms", [("_terms", ASC)]),
-        # fuzzy matching's candidates: name blocking keys (multikey), never a scan
-        ("customers_blocking", [("_blocking", ASC)]),
+        # fuzzy matching's candidates: name blocking keys (multikey), never a scan; a block is
+        # read in id order up to a bound, so _id follows
+        ("customers_blocking_id", [("_blocking", ASC), ("_id", ASC)]),
         # the customer list: folded display name, ties by id; also keyset paging's range
         ("customers_sort", [("_sort", ASC), ("_id", ASC)]),
     ],

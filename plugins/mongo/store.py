@@ -10,6 +10,8 @@ of the steps keeps every reader correct (see `_add_identifiers`, `contacts._foll
 
 from __future__ import annotations
 
+import heapq
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,6 +43,13 @@ from .indexes import INDEXES
 
 guarded = unavailable_on_connection_loss
 
+#: A list's totalCount is exact up to this many matches, an estimate beyond (a count reads
+#: every match's index entry, on every shard, per page).
+EXACT_COUNT_LIMIT = 10_000
+#: Fuzzy matching's candidates: at most this many ids per blocking key (a common name's
+#: block), read in id order.
+BLOCK_READ_LIMIT = 1_000
+
 
 def both(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     """The filter requiring `a` and `b` (either may be empty: no condition)."""
@@ -67,6 +76,10 @@ class MongoStore(ContactCollection):
         self.url = settings.mongodb_url
         self.database_name = settings.mongodb_database
         self.timeout_ms = settings.mongodb_timeout_ms
+        #: Lists count their matches exactly up to here (docs/operations.md, "What grows").
+        self.exact_count_limit = EXACT_COUNT_LIMIT
+        #: Fuzzy matching reads at most this many customers of one blocking key.
+        self.block_read_limit = BLOCK_READ_LIMIT
         self._client = client
         self._owns_client = client is None
         self._db: Any = None
@@ -214,11 +227,23 @@ class MongoStore(ContactCollection):
         direction = -1 if descending else 1
         order = [(f, direction) for f in fields] + [("_id", direction)]
         docs = await collection.find(query, projection).sort(order).limit(first + 1).to_list(None)
-        total = await collection.count_documents(base)
+        total, exact = await self._count(collection, base)
         items = [
             (cursor_of([path_value(doc, f) for f in fields], doc["_id"]), record_from(cls, doc)) for doc in docs[:first]
         ]
-        return Page(items, total, len(docs) > first, after is not None)
+        return Page(items, total, len(docs) > first, after is not None, exact)
+
+    async def _count(self, collection: Any, base: dict[str, Any]) -> tuple[int, bool]:
+        """The number of `base`'s matches, exact up to `self.exact_count_limit`; beyond it
+        the limit itself (filtered lists: counting stops there) or the collection's size
+        from its metadata (unfiltered ones: no scan at all), and False."""
+        cap = self.exact_count_limit
+        if not base:
+            estimate = await collection.estimated_document_count()
+            if estimate > cap:
+                return estimate, False
+        counted = await collection.count_documents(base, limit=cap + 1)
+        return (cap, False) if counted > cap else (counted, True)
 
     # customers -------------------------------------------------------------------------
     async def _add_identifiers(self, customer_id: str, keys: set[str], version: int) -> None:
@@ -300,17 +325,15 @@ class MongoStore(ContactCollection):
         if not keys:
             return []
         # Customers sharing more of the keys first (ties by id), as the memory store: when a
-        # common name's blocks hold more than `limit`, the likeliest candidates are kept.
-        wanted = list(dict.fromkeys(keys))
-        pipeline = [
-            {"$match": {"_blocking": {"$in": wanted}}},
-            {"$addFields": {"_shared": {"$size": {"$filter": {"input": "$_blocking", "as": "k", "cond": {"$in": ["$$k", wanted]}}}}}},
-            {"$sort": {"_shared": -1, "_id": 1}},
-            {"$limit": limit},
-            {"$project": {"_terms": 0, "_shared": 0}},
-        ]
-        cursor = await resolved(self._customers.aggregate(pipeline))
-        return [record_from(Customer, doc) for doc in await cursor.to_list(None)]
+        # common name's blocks hold more than `limit`, the likeliest candidates are kept. Each
+        # block is read up to `block_read_limit` ids (in id order, from the (_blocking, _id)
+        # index), so a very common name costs a bounded read, not its whole block.
+        shared: Counter[str] = Counter()
+        for key in dict.fromkeys(keys):
+            cursor = self._customers.find({"_blocking": key}, {"_id": 1}).sort([("_blocking", 1), ("_id", 1)])
+            shared.update(doc["_id"] for doc in await cursor.limit(self.block_read_limit).to_list(None))
+        best = heapq.nsmallest(limit, shared.items(), key=lambda item: (-item[1], item[0]))
+        return [c for c in await self.get_customers([i for i, _ in best]) if c is not None]
 
     @guarded
     async def search_customers(self, tokens: Sequence[str], *, first: int, after: str | None) -> Page[Customer]:

@@ -131,13 +131,24 @@ _view_fields(Edge, None, cursor=cursor_out)
 class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The items on this page, in the list's order.")
     page_info: PageInfo = strawberry.field(description="Paging state.")
-    total_count: int = strawberry.field(description="How many items the whole list holds (all pages).")
+    total_count: int = strawberry.field(
+        description="How many items the whole list holds (all pages); an estimate when totalCountIsExact is false."
+    )
+    total_count_is_exact: bool = strawberry.field(
+        description="False when totalCount is an estimate: a very long list (more than the storage backend counts "
+        "exactly, 10,000 on MongoDB) shows at least that many, or the approximate size of an unfiltered list."
+    )
 
 
 def connection(page: Page, convert: Callable[[Any], T]) -> Connection[T]:
     """A GraphQL connection from a store page, each record converted by `convert`."""
     edges = [Edge.of(c, convert(r)) for c, r in page.items]
-    return Connection(edges=edges, page_info=PageInfo.from_domain(page), total_count=page.total_count)
+    return Connection(
+        edges=edges,
+        page_info=PageInfo.from_domain(page),
+        total_count=page.total_count,
+        total_count_is_exact=page.total_count_exact,
+    )
 
 
 #: What a customer account sees of a list its permissions do not cover (Customer.contacts
