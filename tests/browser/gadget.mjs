@@ -59,6 +59,10 @@ const ADD_CONTACT = `mutation($customerId: ID!, $input: ContactInput!) { addCont
 const UPDATE_CONTACT = `mutation($id: ID!, $v: Int!, $input: ContactInput!) { updateContact(id: $id, expectedVersion: $v, input: $input) {
   __typename ... on UserError { code message } } }`;
 const CONTACT = `query($id: ID!) { contact(id: $id) { role reminderContact phone canCommunicate account { permissions } } }`;
+const CUSTOMER = `query($id: ID!) { customer(id: $id) { version displayName lastName
+  contacts(first: 100) { edges { node { id displayName } } } } }`;
+const UPDATE_CUSTOMER = `mutation($id: ID!, $v: Int!, $input: CustomerInput!) { updateCustomer(id: $id, expectedVersion: $v, input: $input) {
+  __typename ... on UpdateCustomerSuccess { customer { version displayName } } ... on UserError { code message } } }`;
 
 async function record(input, token) {
   const payload = (await api(RECORD, { input }, { token })).recordActivity;
@@ -143,6 +147,42 @@ async function noHorizontalScroll(what) {
   }));
   assert.ok(scrollWidth <= clientWidth, `${what}: the page scrolls sideways at ${clientWidth}px (${scrollWidth}px wide)`);
   check(`${what}: no horizontal scroll at ${clientWidth}px`);
+}
+
+/** Fails when a visible table cell breaks a word: a word (a run of non-space characters)
+ *  whose text lies on more than one line. Returns how many words were checked. */
+async function noBrokenWords(what) {
+  const { broken, words } = await page.evaluate(() => {
+    const found = [];
+    let counted = 0;
+    for (const cell of document.querySelectorAll('table td, table th')) {
+      if (!cell.checkVisibility() || cell.closest('.visually-hidden')) continue;
+      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (node.parentElement.closest('.visually-hidden')) continue;
+        for (const match of node.data.matchAll(/\S+/g)) {
+          const range = document.createRange();
+          range.setStart(node, match.index);
+          range.setEnd(node, match.index + match[0].length);
+          const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+          counted += 1;
+          if (tops.size > 1) found.push(match[0]);
+        }
+      }
+    }
+    return { broken: found, words: counted };
+  });
+  assert.ok(words > 0, `${what}: no table words to check`);
+  assert.deepEqual(broken, [], `${what}: table cells break these words: ${broken.join(', ')}`);
+  check(`${what}: no word in a visible table cell is broken (${words} words)`);
+  return words;
+}
+
+/** The element is on screen without scrolling the page or its dialog. */
+async function inSight(locator, what) {
+  const box = await locator.boundingBox();
+  const { height, width } = page.viewportSize();
+  assert.ok(box && box.y >= 0 && box.y + box.height <= height && box.x + box.width <= width, `${what} is out of sight: ${JSON.stringify(box)}`);
 }
 
 async function focusVisible() {
@@ -349,7 +389,9 @@ const scenarios = {
     await page.keyboard.press('Tab');
     assert.equal(await focusedName(), 'phone');
     await page.keyboard.type('+420 602 444 555');
-    assert.match(await form.locator('#no-email-warning').textContent(), /nobody can communicate/);
+    assert.match(await form.locator('[data-warning="no-email"]').textContent(), /nobody can communicate/);
+    assert.equal(await form.locator('[data-warning="no-email"]').count(), 1, 'the no-email warning is shown once');
+    assert.equal(await form.getByLabel('Reminder contact').isDisabled(), true, 'without an email the reminder flag cannot be set');
     await shot('10-contact-form-no-email');
     await page.keyboard.press('Enter');
     await form.waitFor({ state: 'detached' });
@@ -359,17 +401,23 @@ const scenarios = {
     check('keyboard only: add a contact (focus into the dialog, Tab, Enter saves, focus returns)');
     check('a contact without an email is saved with a visible MISSING_EMAIL warning');
 
-    // Switch Martin to MAIN; set his reminder flag.
-    await additional.locator(`[data-contact-id="${martin.id}"] [data-action="move"]`).click();
-    await mainGroup.locator(`[data-contact-id="${martin.id}"]`).waitFor();
-    // click(), not check(): the saved change redraws the row, and check() would then look
-    // for the old row's box.
-    await mainGroup.locator(`[data-contact-id="${martin.id}"][data-version="2"] [data-action="reminder"]`).click();
-    await mainGroup.locator(`[data-contact-id="${martin.id}"][data-version="3"] [data-action="reminder"]:checked`).waitFor();
+    // Switch Martin to MAIN (a clearly labelled action); set his reminder flag on the form
+    // (the row shows it, one click there saves nothing).
+    const move = additional.locator(`[data-contact-id="${martin.id}"] [data-action="move"]`);
+    assert.match(await move.textContent(), /^Move to main contacts/);
+    await move.click();
+    await mainGroup.locator(`[data-contact-id="${martin.id}"][data-version="2"]`).waitFor();
+    assert.equal(await page.locator('.contact [data-action="reminder"]').count(), 0, 'no one-click reminder box on the rows');
+    await mainGroup.locator(`[data-contact-id="${martin.id}"] [data-action="edit"]`).click();
+    form = dialog();
+    await form.getByLabel('Reminder contact').check();
+    await form.locator('[data-action="save"]').click();
+    await form.waitFor({ state: 'detached' });
+    await mainGroup.locator(`[data-contact-id="${martin.id}"][data-version="3"] [data-flag="reminder"]`).waitFor();
     let stored = (await api(CONTACT, { id: martin.id }, { token })).contact;
     assert.equal(stored.role, 'MAIN');
     assert.equal(stored.reminderContact, true);
-    check('a contact moves from ADDITIONAL to MAIN; the reminder flag is set from the row');
+    check('a contact moves from ADDITIONAL to MAIN; the reminder flag is set on the form and shown on the row');
     await shot('11-contacts-tab');
 
     // Edit from the tab.
@@ -603,6 +651,240 @@ const scenarios = {
     await page.locator(`[data-entry-id="${arrived.openListEntry.id}"]`).waitFor({ timeout: 15000 });
     assert.equal(await page.evaluate(() => window.__notReloaded), true, 'the page reloaded');
     check('without subscriptions the open list re-queries itself: a new entry appears without reload');
+  },
+
+  /** An agent mid-call, at 1280 px and at a gadget-like 800 px (config.width). */
+  async 'mid-call'() {
+    const width = config.width || 1280;
+    const narrow = width < 1000;
+    const token = tokens.agent;
+    const agentId = config.agentId;
+    // Names no other run of this scenario uses: the two widths share one server.
+    const tag = narrow ? 'Š' : 'Ř';
+    const phone = narrow ? '+420 604 111 801' : '+420 604 111 128';
+    const jan = await createCustomer(
+      { firstName: 'Jan', lastName: `Novák${tag}`, organizationName: `Pekárna ${tag} s.r.o.`, phones: [{ number: phone }] },
+      token,
+    );
+    const waiting = [];
+    for (const name of ['Alžběta Kratochvílová', 'Bohumil Šťastný', 'Cecílie Dvořáková']) {
+      waiting.push(await record({ channel: 'CHAT', sender: { name: `${name} ${tag}` }, agentId }, token));
+    }
+
+    // -- The caller first: the screen pop on top, headed and timed; the waiting entries in
+    //    the order the agent chooses.
+    await open({ width, height: 900 });
+    await signIn(token);
+    await page.locator(`#live-mode[data-live="${config.live ? 'subscription' : 'polling'}"]`).waitFor({ timeout: 15000 });
+    const list = page.locator('#open-list');
+    await list.locator(`[data-entry-id="${waiting[2].openListEntry.id}"]`).waitFor();
+    const names = async () => (await list.locator('.entry-name').allTextContents()).filter((n) => n.endsWith(` ${tag}`));
+    assert.deepEqual(await names(), [`Cecílie Dvořáková ${tag}`, `Bohumil Šťastný ${tag}`, `Alžběta Kratochvílová ${tag}`], 'newest first by default');
+    await page.locator('select[data-action="order"]').selectOption('oldest');
+    assert.deepEqual(await names(), [`Alžběta Kratochvílová ${tag}`, `Bohumil Šťastný ${tag}`, `Cecílie Dvořáková ${tag}`]);
+    await page.reload();
+    await list.locator(`[data-entry-id="${waiting[0].openListEntry.id}"]`).waitFor();
+    assert.equal(await page.locator('select[data-action="order"]').inputValue(), 'oldest', 'the choice is kept');
+    assert.equal((await names())[0], `Alžběta Kratochvílová ${tag}`);
+    await page.locator('select[data-action="order"]').selectOption('newest');
+    check('the waiting entries: newest first, or oldest first as the agent chooses (kept on reload)');
+    if (config.live) {
+      await page.locator('#live-mode[data-live="subscription"]').waitFor({ timeout: 15000 });
+      const call = await record({ channel: 'CALL', sender: { phone }, agentId, subject: 'Objednávka' }, token);
+      assert.equal(call.outcome, 'ASSOCIATED');
+      const caller = page.locator(`#current-caller [data-activity-id="${call.activity.id}"]`);
+      await caller.waitFor({ timeout: 5000 });
+      assert.match(await caller.textContent(), new RegExp(`Jan Novák${tag}.*Call`));
+      assert.match(await caller.locator('time').getAttribute('datetime'), /^\d{4}-\d\d-\d\dT/);
+      assert.ok((await caller.locator('time').textContent()).trim(), 'the pop says when');
+      assert.equal((await page.locator('#caller-title').textContent()).trim(), 'Contacting you now');
+      const popBox = await caller.boundingBox();
+      const listBox = await list.boundingBox();
+      assert.ok(popBox.y < listBox.y, 'the caller is above the open list');
+      await inSight(caller, 'the current caller');
+      check('the screen pop is on top, headed and timed, above the open list and in sight');
+    }
+    await noHorizontalScroll('open list');
+    await shot(narrow ? '41-caller-first-800' : '40-caller-first');
+
+    // -- Candidates that tell themselves apart; the form's actions in sight.
+    const switchboard = narrow ? '+420 222 333 801' : '+420 222 333 128';
+    const dvorak = await createCustomer({ organizationName: `Dvořák & synové ${tag}`, phones: [{ number: switchboard }], emails: [{ address: `info${width}@dvorak-synove.cz` }] }, token);
+    const marie = await createCustomer({ firstName: 'Marie', lastName: `Dvořáková ${tag}`, phones: [{ number: switchboard }], emails: [{ address: `marie${width}@example.cz` }] }, token);
+    const shared = await record({ channel: 'CALL', sender: { phone: switchboard }, agentId }, token);
+    await list.locator(`[data-entry-id="${shared.openListEntry.id}"]`).click();
+    const form = dialog();
+    for (const [candidate, email] of [[dvorak, `info${width}@dvorak-synove.cz`], [marie, `marie${width}@example.cz`]]) {
+      const row = form.locator(`.candidates-box [data-candidate="${candidate.id}"]`);
+      const text = await row.textContent();
+      assert.ok(text.includes(email) && text.includes(switchboard), `the candidate shows what tells it apart: ${text}`);
+      assert.match(text, /Matched on: Phone \(exact match\)/);
+    }
+    await inSight(form.locator('[data-action="create"]'), 'Create');
+    await inSight(form.locator('[data-action="close"]'), 'Close');
+    check('candidates show phone, email, organisation and why they matched; Create and Close are in sight');
+    await shot(narrow ? '43-candidates-800' : '42-candidates');
+    await page.keyboard.press('Escape');
+    await page.locator('dialog.confirm[open] [data-action="keep"]').click();
+    await page.locator('dialog[open]').waitFor({ state: 'detached' });
+
+    // -- The management pane: finding a customer first; Create only where the viewer may use
+    //    it (the service refuses it to read-only staff; an agent never sees another agent's
+    //    waiting callers at all).
+    const others = await record({ channel: 'EMAIL', sender: { email: `someone${width}@example.org` }, agentId: config.agent2Id }, tokens.agent2);
+    const own = await record({ channel: 'EMAIL', sender: { email: `mine${width}@example.org` }, agentId }, token);
+    await page.locator('a[data-route="customers"]').click();
+    const ownRow = page.locator(`#unassociated [data-activity-id="${own.activity.id}"]`);
+    await ownRow.waitFor();
+    assert.equal(await ownRow.locator('[data-action="create"]').count(), 1);
+    assert.equal(await page.locator(`#unassociated [data-activity-id="${others.activity.id}"]`).count(), 0);
+    assert.equal(await page.locator('#unassociated .btn.primary').count(), 0, 'Create is not a primary button on every row');
+    const findBox = await page.locator('#find-title').boundingBox();
+    assert.ok(findBox.y < (await page.locator('#unassociated-title').boundingBox()).y, 'Find a customer comes first');
+    await shot(narrow ? '45-management-pane-800' : '44-management-pane');
+    const readOnly = await browser.newContext({ locale: 'en-GB', viewport: { width, height: 900 } });
+    const reader = await readOnly.newPage();
+    await reader.goto(`${base}/gadget/`);
+    await reader.getByLabel('Access token').fill(tokens.readOnly);
+    await reader.locator('[data-action="sign-in"]').click();
+    await reader.goto(`${base}/gadget/#/customers`);
+    await reader.locator(`#unassociated [data-activity-id="${own.activity.id}"]`).waitFor();
+    assert.equal(await reader.locator('#unassociated [data-action="create"]').count(), 0, 'read-only staff are offered no Create');
+    assert.equal(await reader.locator('[data-action="new-customer"]').count(), 0);
+    await readOnly.close();
+    check('the pane: finding a customer first; Create only where the viewer may use it');
+
+    // -- Edit the customer; a stale save says so and reloads; another open screen follows.
+    const other = await browser.newContext({ locale: 'en-GB', viewport: { width, height: 900 } });
+    const watcher = await other.newPage();
+    await watcher.goto(`${base}/gadget/`);
+    await watcher.getByLabel('Access token').fill(token);
+    await watcher.locator('[data-action="sign-in"]').click();
+    await watcher.goto(`${base}/gadget/#/customer/${encodeURIComponent(jan.id)}`);
+    await watcher.locator('#customer-title', { hasText: `Jan Novák${tag}` }).waitFor();
+    await page.goto(`${base}/gadget/#/customer/${encodeURIComponent(jan.id)}`);
+    await page.locator('#customer-title', { hasText: `Jan Novák${tag}` }).waitFor();
+    await page.locator('[data-action="edit-customer"]').click();
+    let edit = dialog();
+    assert.equal(await edit.getByLabel('Organisation').inputValue(), `Pekárna ${tag} s.r.o.`);
+    assert.equal(await edit.getByLabel('Phone').inputValue(), phone);
+    for (const label of ['First name', 'Last name', 'Email', 'Street', 'City', 'Postcode', 'Country', 'ID in another system']) {
+      assert.equal(await edit.getByLabel(label, { exact: true }).count(), 1, `the edit form has ${label}`);
+    }
+    assert.equal(await edit.getByLabel('First name').getAttribute('maxlength'), '2000');
+    await edit.getByLabel('Last name').fill(`Nováček${tag}`);
+    await edit.getByLabel('City').fill('Brno');
+    await edit.getByLabel('Email').fill('jan(at)example');
+    await edit.locator('[data-action="save"]').click();
+    assert.equal(await errorOf(edit.getByLabel('Email')), 'This is not a valid email address.', 'the field error has no API path');
+    await edit.getByLabel('Email').fill(`jan.novacek${width}@example.cz`);
+    await shot(narrow ? '47-edit-customer-800' : '46-edit-customer');
+    await edit.locator('[data-action="save"]').click();
+    await edit.waitFor({ state: 'detached' });
+    await page.locator('#customer-title', { hasText: `Jan Nováček${tag}` }).waitFor();
+    let stored = (await api(CUSTOMER, { id: jan.id }, { token })).customer;
+    assert.equal(stored.lastName, `Nováček${tag}`);
+    assert.equal(stored.version, 2);
+    check('Edit customer saves what was changed; its field errors name no API path');
+    await watcher.locator('#customer-title', { hasText: `Jan Nováček${tag}` }).waitFor({ timeout: 15000 });
+    check('another open screen of the customer shows the change without a reload');
+    await page.locator('[data-action="edit-customer"]').click();
+    edit = dialog();
+    const meanwhile = (await api(UPDATE_CUSTOMER, { id: jan.id, v: 2, input: { firstName: 'Jaroslav' } }, { token })).updateCustomer;
+    assert.equal(meanwhile.__typename, 'UpdateCustomerSuccess');
+    await edit.getByLabel('Last name').fill('Overwritten');
+    await edit.locator('[data-action="save"]').click();
+    await page.locator('#alert', { hasText: 'changed by someone else' }).waitFor();
+    await page.locator('#customer-title', { hasText: `Jaroslav Nováček${tag}` }).waitFor();
+    stored = (await api(CUSTOMER, { id: jan.id }, { token })).customer;
+    assert.equal(stored.lastName, `Nováček${tag}`, 'the stale save overwrote nothing');
+    check('a stale save says so (VERSION_CONFLICT), overwrites nothing and shows the customer as it is now');
+    await other.close();
+
+    // -- The activities tab: direction, subject, text, agent; page after page.
+    for (let i = 1; i <= 11; i++) {
+      await record(
+        { channel: i % 2 ? 'EMAIL' : 'CALL', direction: i % 3 ? 'INBOUND' : 'OUTBOUND', sender: { phone }, agentId, subject: `Reklamace č. ${i}`, text: `Zboží dorazilo poškozené (${i}).` },
+        token,
+      );
+    }
+    await page.reload();
+    const activities = page.locator('#customer-activities > li');
+    await activities.nth(9).waitFor();
+    assert.equal(await activities.count(), 10);
+    const newest = await activities.first().textContent();
+    assert.match(newest, /Reklamace č\. 11/);
+    assert.match(newest, /Zboží dorazilo poškozené \(11\)/);
+    assert.match(newest, /Email, incoming/);
+    assert.match(newest, /Agent: agent-7/);
+    assert.match(await page.locator('#customer-activities').textContent(), /Call, outgoing/);
+    assert.match(await page.locator('#activities-count').textContent(), /10 of 1[23] activities/);
+    await page.locator('[data-action="more-activities"]').click();
+    await activities.nth(10).waitFor();
+    const total = config.live ? 12 : 11;
+    assert.equal(await activities.count(), total);
+    assert.equal(await page.locator('[data-action="more-activities"]').count(), 0, 'no more pages');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.activityId !== undefined), true, 'focus moves to the first activity shown');
+    check('the activities tab shows direction, subject, text and agent, and pages on to older activities');
+    await shot(narrow ? '49-activities-800' : '48-activities');
+
+    // -- New contact from the directory: find the customer, then the contact form.
+    await page.goto(`${base}/gadget/#/contacts`);
+    const newContact = page.locator('[data-action="new-contact"]');
+    await newContact.waitFor();
+    const head = await newContact.boundingBox();
+    const title = await page.locator('#directory-title').boundingBox();
+    assert.ok(head.x > title.x + title.width && Math.abs(head.y - title.y) < 40, 'New contact sits at the top right');
+    await newContact.click();
+    const picker = dialog();
+    await picker.getByLabel('Name, email or phone').fill(`Nováček${tag}`);
+    await picker.locator(`[data-pick="${jan.id}"]`).waitFor();
+    await shot(narrow ? '51-new-contact-customer-800' : '50-new-contact-customer');
+    await picker.locator(`[data-pick="${jan.id}"]`).click();
+    const contactForm = dialog();
+    await contactForm.getByLabel('First name').waitFor();
+    assert.match(await contactForm.locator('.about').textContent(), new RegExp(`Customer: Jaroslav Nováček${tag}`));
+    await contactForm.getByLabel('First name').fill('Věra');
+    await contactForm.getByLabel('Last name').fill(`Nováčková${tag}`);
+    assert.equal(await contactForm.getByLabel('Reminder contact').isDisabled(), true);
+    await contactForm.getByLabel('Email').fill(`vera${width}@example.cz`);
+    assert.equal(await contactForm.getByLabel('Reminder contact').isDisabled(), false, 'an email makes the reminder flag available');
+    assert.match(await contactForm.getByLabel('Phone').getAttribute('aria-describedby'), /hint/);
+    assert.match(await contactForm.locator('.field[data-field="phone"] .hint').textContent(), /601 123 456/);
+    await shot(narrow ? '53-new-contact-form-800' : '52-new-contact-form');
+    await contactForm.locator('[data-action="save"]').click();
+    await contactForm.waitFor({ state: 'detached' });
+    const search = page.getByLabel('Search contacts');
+    await search.fill(`Nováčková${tag}`);
+    await search.press('Enter');
+    await page.locator('#directory tbody tr', { hasText: `Věra Nováčková${tag}` }).waitFor();
+    const contacts = (await api(CUSTOMER, { id: jan.id }, { token })).customer.contacts.edges.map((e) => e.node.displayName);
+    assert.ok(contacts.includes(`Věra Nováčková${tag}`), `the customer has the contact: ${contacts}`);
+    await page.locator('#directory tbody tr a', { hasText: `Jaroslav Nováček${tag}` }).click();
+    await page.locator('[data-group="ADDITIONAL"] .contact', { hasText: `Věra Nováčková${tag}` }).waitFor();
+    check('New contact (top right): find the customer as you type, then the contact form; the directory and the contacts tab show it');
+
+    // -- Tables never break a word, in English and in German, with long names and addresses.
+    for (const [firstName, lastName, mailbox, title] of [
+      ['Ingrid', 'Jørgensen-Løvås', 'ingrid.lovas', null],
+      ['Bartholomäus', 'Schwarzenegger-Oberhofer', 'b.schwarzenegger', 'Dipl.-Ing.'],
+      ['Zdeňka', 'Vondráčková-Procházková', 'zdenka.prochazkova', 'Ing. Mgr.'],
+    ]) {
+      await addContact(
+        dvorak.id,
+        { firstName, lastName: `${lastName} ${tag}`, title, email: `${mailbox}.${narrow ? 's' : 'r'}@dvorak-synove.cz`, phone: '+420 604 123 456', role: 'MAIN', reminderContact: true },
+        token,
+      );
+    }
+    await page.goto(`${base}/gadget/#/contacts`);
+    await page.locator('#directory tbody tr').nth(2).waitFor();
+    await noBrokenWords(`directory at ${width} px`);
+    await noHorizontalScroll('contact directory');
+    await shot(narrow ? '55-directory-800' : '54-directory');
+    await page.goto(`${base}/gadget/?lang=de#/contacts`);
+    await page.locator('#directory tbody tr').nth(2).waitFor();
+    assert.equal((await page.locator('#directory tbody [data-action="edit"]').first().textContent()).startsWith('Bearbeiten'), true);
+    await noBrokenWords(`German directory at ${width} px`);
   },
 
   /** Local development mode: no token, no sign-in. */

@@ -1,10 +1,11 @@
 // A customer's Contacts tab (the CDESK seed): MAIN contacts get a copy of messages meant
 // for the customer, ADDITIONAL ones are optional recipients. Add, edit, move between the
-// two, the reminder flag, a warning for a contact without an email address, and a customer
-// account (a login that sees the customer's information its permissions allow).
+// two, the reminder flag (set on the form, and only for a contact with an email address:
+// nobody else can receive reminders), a warning for a contact without an email address, and
+// a customer account (a login that sees the customer's information its permissions allow).
 
 import { RequestError, graphql } from './api.js';
-import { MAX_TEXT_LENGTH, announce, ask, aside, checkbox, field, formErrorBox, h, newId, openDialog, showAlert, showPayloadErrors } from './dom.js';
+import { MAX_TEXT_LENGTH, announce, ask, aside, checkbox, field, formErrorBox, h, newId, openDialog, phoneHint, showAlert, showPayloadErrors } from './dom.js';
 import { t } from './i18n.js';
 import * as ops from './operations.js';
 
@@ -14,7 +15,7 @@ const TEXT_FIELDS = ['salutation', 'title', 'firstName', 'lastName', 'email', 'p
  * The contact form, for adding (`customerId` and `role`) or editing (`contact`). Resolves
  * true when something was saved.
  */
-export function openContactForm({ customerId = null, role = 'ADDITIONAL', contact = null, customerName = '' }) {
+export function openContactForm({ customerId = null, role = 'ADDITIONAL', contact = null, customerName = '', title = null }) {
   return new Promise((resolve) => {
     const editing = Boolean(contact);
     const value = (name) => (contact ? contact[name] : '');
@@ -23,8 +24,8 @@ export function openContactForm({ customerId = null, role = 'ADDITIONAL', contac
       title: field({ name: 'title', label: t('academicTitle'), value: value('title') }),
       firstName: field({ name: 'firstName', label: t('firstName'), value: value('firstName') }),
       lastName: field({ name: 'lastName', label: t('lastName'), value: value('lastName') }),
-      email: field({ name: 'email', label: t('email'), type: 'email', value: value('email'), hint: t('emailNeeded'), inputmode: 'email' }),
-      phone: field({ name: 'phone', label: t('phone'), type: 'tel', value: value('phone'), hint: t('phoneHint'), inputmode: 'tel' }),
+      email: field({ name: 'email', label: t('email'), type: 'email', value: value('email'), hint: t('noEmailWarning'), inputmode: 'email' }),
+      phone: field({ name: 'phone', label: t('phone'), type: 'tel', value: value('phone'), hint: phoneHint(), inputmode: 'tel' }),
     };
     const roleId = newId('f-role');
     const roleSelect = h(
@@ -35,11 +36,24 @@ export function openContactForm({ customerId = null, role = 'ADDITIONAL', contac
     const roleRow = h('div', { class: 'field', dataset: { field: 'role' } }, h('label', { for: roleId }, t('role')), roleSelect);
     const reminder = checkbox({ name: 'reminderContact', label: t('reminderContact'), checked: contact ? contact.reminderContact : false });
     const reminderHint = h('p', { class: 'hint', id: newId('reminder-hint') }, t('reminderHint'));
-    reminder.input.setAttribute('aria-describedby', reminderHint.id);
-    const noEmail = h('p', { class: 'warning', id: 'no-email-warning', 'aria-live': 'polite' });
+    // One warning, said once: the email field's own hint while the field is empty (it is
+    // tied to the field, and to the reminder flag that it disables).
+    const noEmail = f.email.hintEl;
+    noEmail.classList.replace('hint', 'warning');
+    noEmail.dataset.warning = 'no-email';
+    noEmail.setAttribute('aria-live', 'polite');
+    let wanted = reminder.input.checked;
+    reminder.input.addEventListener('change', () => {
+      wanted = reminder.input.checked;
+    });
     const updateWarning = () => {
-      noEmail.textContent = f.email.input.value.trim() ? '' : t('noEmailWarning');
-      noEmail.hidden = !noEmail.textContent;
+      const missing = !f.email.input.value.trim();
+      noEmail.textContent = missing ? t('noEmailWarning') : '';
+      noEmail.hidden = !missing;
+      // Reminders go by email: without one the flag cannot be set (and is not sent set).
+      reminder.input.disabled = missing;
+      reminder.input.checked = missing ? false : wanted;
+      reminder.input.setAttribute('aria-describedby', missing ? `${reminderHint.id} ${noEmail.id}` : reminderHint.id);
     };
     f.email.input.addEventListener('input', updateWarning);
     updateWarning();
@@ -108,7 +122,6 @@ export function openContactForm({ customerId = null, role = 'ADDITIONAL', contac
       f.firstName.row,
       f.lastName.row,
       f.email.row,
-      noEmail,
       f.phone.row,
       roleRow,
       reminder.row,
@@ -133,9 +146,8 @@ export function openContactForm({ customerId = null, role = 'ADDITIONAL', contac
         ),
       ),
     );
-    const title = editing ? t('editContact') : role === 'MAIN' ? t('addMainContact') : t('addAdditionalContact');
     dlg = openDialog({
-      title,
+      title: title || (editing ? t('editContact') : role === 'MAIN' ? t('addMainContact') : t('addAdditionalContact')),
       body: form,
       className: 'wide',
       onEscape: () => {
@@ -224,7 +236,9 @@ function openAccountForm(contact) {
 function contactRow(contact, ctx, reload) {
   const isAdmin = ctx.viewer.role === 'ADMIN';
   const canWrite = ctx.viewer.role === 'ADMIN' || ctx.viewer.role === 'AGENT';
-  const warning = contact.warnings.find((w) => w.code === 'MISSING_EMAIL');
+  // MISSING_EMAIL, as Contact.warnings says it: told here from canCommunicate, in the
+  // gadget's own words (the tab's query stays small; see operations.js).
+  const warning = contact.canCommunicate ? null : { code: 'MISSING_EMAIL', message: t('noEmailWarning') };
   const warningId = warning ? newId('contact-warning') : null;
   const otherRole = contact.role === 'MAIN' ? 'ADDITIONAL' : 'MAIN';
   const moveRole = async () => {
@@ -239,21 +253,6 @@ function contactRow(contact, ctx, reload) {
         ctx.alert(payload.message);
         if (payload.__typename === 'VersionConflictError') await reload();
       }
-    } catch (err) {
-      ctx.failed(err);
-    }
-  };
-  const toggleReminder = async (event) => {
-    try {
-      const payload = (
-        await graphql(ops.UPDATE_CONTACT, {
-          id: contact.id,
-          expectedVersion: contact.version,
-          input: { reminderContact: event.target.checked },
-        })
-      ).updateContact;
-      if (payload.__typename !== 'UpdateContactSuccess') ctx.alert(payload.message);
-      await reload();
     } catch (err) {
       ctx.failed(err);
     }
@@ -276,7 +275,6 @@ function contactRow(contact, ctx, reload) {
       ctx.failed(err);
     }
   };
-  const reminderId = newId('reminder');
   return h(
     'li',
     { class: 'contact', dataset: { contactId: contact.id, role: contact.role, version: contact.version } },
@@ -288,6 +286,7 @@ function contactRow(contact, ctx, reload) {
       warning
         ? h('p', { class: 'warning', id: warningId, dataset: { warning: warning.code } }, h('span', { 'aria-hidden': 'true' }, '⚠ '), warning.message)
         : null,
+      contact.reminderContact ? h('span', { class: 'tag', dataset: { flag: 'reminder' } }, t('reminderContact')) : null,
       contact.account
         ? h('p', { class: 'meta' }, t(contact.account.enabled ? 'hasAccount' : 'accountDisabled'))
         : null,
@@ -295,20 +294,6 @@ function contactRow(contact, ctx, reload) {
     h(
       'div',
       { class: 'contact-actions' },
-      h(
-        'span',
-        { class: 'check' },
-        h('input', {
-          type: 'checkbox',
-          id: reminderId,
-          checked: contact.reminderContact,
-          disabled: !canWrite,
-          dataset: { action: 'reminder' },
-          'aria-describedby': warningId,
-          onchange: toggleReminder,
-        }),
-        h('label', { for: reminderId }, t('reminderContact'), h('span', { class: 'visually-hidden' }, `: ${contact.displayName}`)),
-      ),
       canWrite
         ? h(
             'button',

@@ -1,11 +1,12 @@
 // The customer information form (seeds: "Informace o zákazníkovi", "Datenformular des
 // Kunden"): opened pre-filled from an open-list entry, or from an activity in the customer
 // management pane. Create saves; the open list's Close asks whether to Discard, the pane's
-// Cancel creates nothing. Existing customers the sender may be are offered to pick instead.
+// Cancel creates nothing. Existing customers the caller may be are offered to pick instead,
+// each with what tells them apart. The same form edits a customer (Save).
 
 import { RequestError } from './api.js';
 import { t } from './i18n.js';
-import { MAX_TEXT_LENGTH, aside, field, formErrorBox, h, openDialog, showPayloadErrors } from './dom.js';
+import { MAX_TEXT_LENGTH, aside, field, formErrorBox, h, openDialog, phoneHint, showPayloadErrors } from './dom.js';
 
 /** CustomerInput from the form: empty fields are left out (nothing to save). */
 function toInput(f) {
@@ -20,6 +21,53 @@ function toInput(f) {
   return input;
 }
 
+const REASON_FIELDS = ['phone', 'email', 'name', 'firstName', 'lastName', 'organizationName'];
+
+/** "Phone (exact match)": which identifier matched and how, in the page's language. */
+function reasonText(reason) {
+  const what = REASON_FIELDS.includes(reason.field) ? t(`reasonField_${reason.field}`) : reason.field;
+  return `${what} (${t(reason.method === 'EXACT' ? 'matchExact' : 'matchSimilar')})`;
+}
+
+/** What tells look-alike customers apart: organisation, phone, email, and why they matched. */
+export function candidateDetails(candidate) {
+  const c = candidate.customer;
+  const facts = [
+    c.organizationName && c.organizationName !== c.displayName ? c.organizationName : null,
+    (c.phones || []).map((p) => p.number).join(', '),
+    (c.emails || []).map((e) => e.address).join(', '),
+  ].filter(Boolean);
+  const reasons = (candidate.reasons || []).map(reasonText);
+  return [
+    facts.length ? h('span', { class: 'candidate-facts' }, facts.map((fact) => h('span', { class: 'fact' }, fact))) : null,
+    reasons.length ? h('span', { class: 'reasons' }, t('matchedOn', { reasons: reasons.join(', ') })) : null,
+  ];
+}
+
+/** CustomerInput for an update: only what the agent changed. An emptied field is sent as
+ *  null, which clears it; the first email and phone are edited, the others kept. */
+function changes(f, before) {
+  const v = (name) => f[name].input.value.trim();
+  const input = {};
+  for (const name of ['firstName', 'lastName', 'organizationName', 'externalId']) {
+    if (v(name) !== (before[name] || '')) input[name] = v(name) || null;
+  }
+  if (v('email') !== (before.email || '')) {
+    const rest = (before.emails || []).slice(1).map((e) => ({ address: e.address }));
+    input.emails = v('email') ? [{ address: v('email') }, ...rest] : rest;
+  }
+  if (v('phone') !== (before.phone || '')) {
+    const rest = (before.phones || []).slice(1).map((p) => ({ number: p.number }));
+    input.phones = v('phone') ? [{ number: v('phone') }, ...rest] : rest;
+  }
+  const parts = ['street', 'city', 'postcode', 'country'];
+  if (parts.some((part) => v(part) !== (before[part] || ''))) {
+    input.address = Object.fromEntries(parts.map((part) => [part, v(part) || null]));
+    if (before.region) input.address.region = before.region; // not on the form: kept as it is
+  }
+  return input;
+}
+
 function candidateList(candidates, onPick) {
   return h(
     'ul',
@@ -29,11 +77,14 @@ function candidateList(candidates, onPick) {
       .map((c) =>
         h(
           'li',
-          {},
-          h('span', { class: 'candidate-name' }, c.customer.displayName),
-          ' ',
-          h('span', { class: 'score' }, t('matchScore', { score: Math.round(c.score * 100) })),
-          ' ',
+          { dataset: { candidate: c.customer.id } },
+          h(
+            'div',
+            { class: 'candidate-main' },
+            h('span', { class: 'candidate-name' }, c.customer.displayName),
+            h('span', { class: 'score' }, t('matchScore', { score: Math.round(c.score * 100) })),
+            candidateDetails(c),
+          ),
           h(
             'button',
             {
@@ -52,25 +103,30 @@ function candidateList(candidates, onPick) {
 
 /**
  * Opens the form. Options:
- *   title, prefill {firstName, lastName, organizationName, email, phone}, about (a line
- *   saying which activity it is for), candidates (MatchCandidate list),
+ *   title, prefill {firstName, lastName, organizationName, email, phone, street, city,
+ *   postcode, country, externalId}, about (a line saying which activity it is for),
+ *   candidates (MatchCandidate list),
  *   submit(input, confirmNotDuplicate) -> the mutation's payload (must throw RequestError
  *     for request failures), onCreated(payload), onPick(customer) -> Promise,
- *   dismissLabel ('close' or 'cancel'), onDismiss(form) -> Promise<boolean> (true: close).
+ *   dismissLabel ('close' or 'cancel'), onDismiss(form) -> Promise<boolean> (true: close),
+ *   submitLabel ('create', or 'save' when editing), changedOnly (send only what changed:
+ *     a field emptied is sent as null, which clears it).
  */
 export function openCustomerForm(options) {
   const { title, prefill = {}, about = null, candidates = [], submit, onCreated, onPick, dismissLabel, onDismiss } = options;
+  const { submitLabel = 'create', changedOnly = false } = options;
+  const value = (name) => prefill[name] ?? '';
   const f = {
-    firstName: field({ name: 'firstName', label: t('firstName'), value: prefill.firstName, autocomplete: 'off' }),
-    lastName: field({ name: 'lastName', label: t('lastName'), value: prefill.lastName }),
-    organizationName: field({ name: 'organizationName', label: t('organizationName'), value: prefill.organizationName }),
-    email: field({ name: 'email', label: t('email'), type: 'email', value: prefill.email, inputmode: 'email' }),
-    phone: field({ name: 'phone', label: t('phone'), type: 'tel', value: prefill.phone, hint: t('phoneHint'), inputmode: 'tel' }),
-    street: field({ name: 'street', label: t('street') }),
-    city: field({ name: 'city', label: t('city') }),
-    postcode: field({ name: 'postcode', label: t('postcode') }),
-    country: field({ name: 'country', label: t('country') }),
-    externalId: field({ name: 'externalId', label: t('externalId') }),
+    firstName: field({ name: 'firstName', label: t('firstName'), value: value('firstName'), autocomplete: 'off' }),
+    lastName: field({ name: 'lastName', label: t('lastName'), value: value('lastName') }),
+    organizationName: field({ name: 'organizationName', label: t('organizationName'), value: value('organizationName') }),
+    email: field({ name: 'email', label: t('email'), type: 'email', value: value('email'), inputmode: 'email' }),
+    phone: field({ name: 'phone', label: t('phone'), type: 'tel', value: value('phone'), hint: phoneHint(), inputmode: 'tel' }),
+    street: field({ name: 'street', label: t('street'), value: value('street') }),
+    city: field({ name: 'city', label: t('city'), value: value('city') }),
+    postcode: field({ name: 'postcode', label: t('postcode'), value: value('postcode') }),
+    country: field({ name: 'country', label: t('country'), value: value('country') }),
+    externalId: field({ name: 'externalId', label: t('externalId'), value: value('externalId') }),
   };
   // API field paths (docs/errors.md, "Field paths") -> the input they concern.
   const byPath = {
@@ -91,7 +147,7 @@ export function openCustomerForm(options) {
   };
   const formError = formErrorBox();
   const duplicateBox = h('div', { class: 'duplicates', hidden: true });
-  const createButton = h('button', { type: 'submit', class: 'btn primary', dataset: { action: 'create' } }, t('create'));
+  const createButton = h('button', { type: 'submit', class: 'btn primary', dataset: { action: submitLabel } }, t(submitLabel));
   const dismissButton = h(
     'button',
     { type: 'button', class: 'btn', dataset: { action: dismissLabel } },
@@ -119,10 +175,12 @@ export function openCustomerForm(options) {
     createButton.disabled = true;
     duplicateBox.hidden = true;
     try {
-      const payload = await submit(toInput(f), confirm);
+      const payload = await submit(changedOnly ? changes(f, prefill) : toInput(f), confirm);
       switch (payload.__typename) {
         case 'CreateCustomerSuccess':
         case 'CreateCustomerFromOpenListSuccess':
+        case 'UpdateCustomerSuccess':
+        case 'VersionConflictError':
           dlg.close();
           onCreated(payload);
           return;
@@ -187,7 +245,8 @@ export function openCustomerForm(options) {
     h('fieldset', {}, h('legend', {}, t('address')), f.street.row, f.city.row, f.postcode.row, f.country.row),
     f.externalId.row,
     duplicateBox,
-    h('div', { class: 'actions' }, createButton, dismissButton),
+    // Sticky: Create and Close stay in sight however long the form is.
+    h('div', { class: 'actions sticky-actions' }, createButton, dismissButton),
   );
 
   const dismiss = async () => {

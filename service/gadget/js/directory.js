@@ -1,30 +1,41 @@
-// The contact directory (CDESK -> Administration -> Contacts): a search box, an advanced
+// The contact directory (CDESK -> Administration -> Contacts): "New contact" in the top
+// right corner (choose the customer, then the contact form), a search box, an advanced
 // filter choosing the attributes to search in, sorting by clicking a column header, an Edit
 // action on every row, and paging through the list with cursors.
 
 import { graphql } from './api.js';
+import { tellChanged } from './changes.js';
 import { openContactForm } from './contacts.js';
-import { MAX_TEXT_LENGTH, aside, checkbox, h, newId, searchIcon } from './dom.js';
+import { pickCustomer } from './customer-picker.js';
+import { MAX_TEXT_LENGTH, announce, aside, checkbox, h, newId, searchIcon } from './dom.js';
 import { t } from './i18n.js';
 import * as ops from './operations.js';
 
 const PAGE_SIZE = 10;
 const SEARCH_FIELDS = ['SALUTATION', 'FIRST_NAME', 'LAST_NAME', 'TITLE', 'EMAIL', 'PHONE'];
 
+/** Text that wraps between words only: a browser also wraps after a hyphen, which would
+ *  show "Jørgensen-" and "Løvås" on two lines. */
+function words(text) {
+  const parts = String(text || '').split(/(\s+)/);
+  return parts.map((part) => (/^\s+$/.test(part) || !part.includes('-') ? part : h('span', { class: 'word' }, part)));
+}
+
 // Columns: heading key, ContactOrderField, how a cell shows a contact.
 const COLUMNS = [
-  { key: 'name', order: 'LAST_NAME', cell: (c) => c.displayName },
-  { key: 'email', order: 'EMAIL', cell: (c) => c.email || h('span', { class: 'warning-inline' }, t('noEmail')) },
-  { key: 'phone', order: 'PHONE', cell: (c) => c.phone || '' },
+  { key: 'name', order: 'LAST_NAME', cell: (c) => words(c.displayName) },
+  // Addresses and numbers never wrap: half an address is no address.
+  { key: 'email', order: 'EMAIL', nowrap: true, cell: (c) => c.email || h('span', { class: 'warning-inline' }, t('noEmail')) },
+  { key: 'phone', order: 'PHONE', nowrap: true, cell: (c) => c.phone || '' },
   {
     key: 'customer',
     order: 'CUSTOMER',
     cell: (c) =>
-      c.customer ? h('a', { href: `#/customer/${encodeURIComponent(c.customer.id)}?tab=contacts` }, c.customer.displayName) : '',
+      c.customer ? h('a', { href: `#/customer/${encodeURIComponent(c.customer.id)}?tab=contacts` }, words(c.customer.displayName)) : '',
   },
   { key: 'role', order: 'ROLE', cell: (c) => t(`role_${c.role}`) },
   { key: 'reminderContact', order: 'REMINDER_CONTACT', cell: (c) => (c.reminderContact ? t('yes') : t('no')) },
-  { key: 'ownerColumn', order: 'OWNER', cell: (c) => c.owner || '' },
+  { key: 'ownerColumn', order: 'OWNER', cell: (c) => words(c.owner) },
 ];
 
 export function render(main, ctx) {
@@ -119,7 +130,7 @@ export function render(main, ctx) {
         'tr',
         { dataset: { contactId: contact.id } },
         COLUMNS.map((col, i) =>
-          h(i === 0 ? 'th' : 'td', { scope: i === 0 ? 'row' : null, dataset: { label: t(col.key) } }, col.cell(contact)),
+          h(i === 0 ? 'th' : 'td', { scope: i === 0 ? 'row' : null, class: col.nowrap ? 'nowrap' : null, dataset: { label: t(col.key) } }, col.cell(contact)),
         ),
         h(
           'td',
@@ -133,7 +144,10 @@ export function render(main, ctx) {
                   dataset: { action: 'edit' },
                   onclick: async () => {
                     const full = (await graphql(ops.CONTACT, { id: contact.id })).contact;
-                    if (full && (await openContactForm({ contact: full, customerName: full.customer && full.customer.displayName }))) await load();
+                    if (full && (await openContactForm({ contact: full, customerName: full.customer && full.customer.displayName }))) {
+                      if (full.customer) tellChanged(full.customer.id);
+                      await load();
+                    }
                   },
                 },
                 t('edit'),
@@ -173,6 +187,33 @@ export function render(main, ctx) {
     (pressed.disabled ? (step > 0 ? prev : next) : pressed).focus();
   }
 
+  // "New contact" (seed 004, top right corner): whose contact first, then the contact form.
+  const newContact = canWrite
+    ? h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn primary',
+          dataset: { action: 'new-contact' },
+          onclick: async () => {
+            const customer = await pickCustomer({ title: t('newContactFor') });
+            if (!customer) return;
+            const saved = await openContactForm({
+              customerId: customer.id,
+              customerName: customer.displayName,
+              role: 'ADDITIONAL',
+              title: t('newContact'),
+            });
+            if (!saved) return;
+            tellChanged(customer.id);
+            await load();
+            announce(t('contactAddedTo', { name: customer.displayName }));
+          },
+        },
+        t('newContact'),
+      )
+    : null;
+
   let debounce = null;
   const form = h(
     'form',
@@ -200,7 +241,7 @@ export function render(main, ctx) {
     h(
       'section',
       { class: 'screen directory-screen', 'aria-labelledby': 'directory-title' },
-      h('h2', { id: 'directory-title' }, t('contactDirectory')),
+      h('div', { class: 'screen-head spread' }, h('h2', { id: 'directory-title' }, t('contactDirectory')), newContact),
       form,
       summary,
       h('div', { class: 'table-wrap' }, table),

@@ -37,6 +37,34 @@ export function setTextLimit(limit) {
   if (Number.isInteger(limit) && limit > 0) MAX_TEXT_LENGTH = limit;
 }
 
+/** The region whose national phone numbers the service accepts (limits.phoneRegion). */
+export let PHONE_REGION = 'CZ';
+
+export function setPhoneRegion(region) {
+  if (typeof region === 'string' && /^[A-Z]{2}$/.test(region)) PHONE_REGION = region;
+}
+
+// A real-looking number of each region, international and as dialled at home, for the phone
+// hint: a hint showing another country's national form would promise what fails.
+const PHONE_EXAMPLES = {
+  CZ: ['+420 601 123 456', '601 123 456'],
+  SK: ['+421 912 123 456', '0912 123 456'],
+  DE: ['+49 30 1234567', '030 1234567'],
+  AT: ['+43 664 1234567', '0664 1234567'],
+  NO: ['+47 412 34 567', '412 34 567'],
+  RS: ['+381 60 1234567', '060 1234567'],
+  PL: ['+48 512 345 678', '512 345 678'],
+  GB: ['+44 7400 123456', '07400 123456'],
+  US: ['+1 201 555 0123', '(201) 555-0123'],
+};
+
+/** The phone field's hint, following the service's default region. */
+export function phoneHint() {
+  const example = PHONE_EXAMPLES[PHONE_REGION];
+  if (!example) return t('phoneHintInternational', { international: '+420 601 123 456' });
+  return t('phoneHint', { international: example[0], national: example[1] });
+}
+
 /**
  * A labelled input with a hint and an error slot, both tied to it by aria-describedby.
  * Returns {row, input, showError(message), clearError()}.
@@ -111,7 +139,8 @@ export function showPayloadErrors(payload, fields, formError) {
   for (const problem of problems) {
     const target = problem.field && fields[problem.field];
     if (target) {
-      target.showError(problem.message);
+      // Beside a labelled field, the words without the API's path (emails[0].address).
+      target.showError(problem.fieldMessage || problem.message);
       first = first || target;
     } else {
       general.push(problem.message);

@@ -4,7 +4,7 @@
 import { RequestError, graphql, setToken, token } from './api.js';
 import * as customers from './customers.js';
 import * as directory from './directory.js';
-import { clearAlert, field, formErrorBox, h, setTextLimit, showAlert } from './dom.js';
+import { clearAlert, field, formErrorBox, h, setPhoneRegion, setTextLimit, showAlert } from './dom.js';
 import { locale, t, translatePage } from './i18n.js';
 import * as openList from './open-list.js';
 import * as ops from './operations.js';
@@ -76,6 +76,7 @@ async function start() {
     const data = await graphql(ops.VIEWER);
     viewer = data.viewer;
     setTextLimit(data.limits?.textLength);
+    setPhoneRegion(data.limits?.phoneRegion);
   } catch (err) {
     if (err instanceof RequestError && err.status === 401) {
       const hadToken = Boolean(token());

@@ -1,10 +1,12 @@
-// The open list: pending new customers waiting for the agent, updated live. Each entry shows
-// the seeds' display rule (name, else email, else phone, else "Unknown customer", which the
-// service applies in the page's language). Clicking one opens the customer information form.
+// The open list: the caller first (the latest screen pop, headed and timed, above everything),
+// then the pending new customers waiting for the agent, newest or oldest first as the agent
+// chooses, updated live. Each entry shows the seeds' display rule (name, else email, else
+// phone, else "Unknown customer", which the service applies in the page's language).
+// Clicking one opens the customer information form.
 
 import { graphql } from './api.js';
-import { openCustomerForm } from './customer-form.js';
-import { announce, ask, formatTime, h, showAlert } from './dom.js';
+import { candidateDetails, openCustomerForm } from './customer-form.js';
+import { announce, ask, formatTime, h, newId, showAlert } from './dom.js';
 import { t } from './i18n.js';
 import { subscribe } from './live.js';
 import * as ops from './operations.js';
@@ -18,26 +20,77 @@ function channelLabel(channel) {
   return t(`channel_${channel}`);
 }
 
+const ORDER_KEY = 'customer-context.open-list-order';
+
+/** The agent's choice, kept in this browser: 'newest' (the default) or 'oldest' first. */
+function savedOrder() {
+  try {
+    return localStorage.getItem(ORDER_KEY) === 'oldest' ? 'oldest' : 'newest';
+  } catch {
+    return 'newest';
+  }
+}
+
 export function render(main, ctx) {
   const agentId = agentIdOf(ctx.viewer);
-  const entries = new Map(); // id -> entry, oldest first (insertion order)
+  const entries = new Map(); // id -> entry
   // Entries resolved while a re-read of the list was on its way: they never reopen, so an
   // older answer that still lists them must not bring them back.
   const gone = new Set();
   const list = h('ul', { class: 'entries', id: 'open-list', 'aria-describedby': 'open-list-count' });
   const count = h('p', { class: 'count', id: 'open-list-count' });
   const liveBadge = h('span', { class: 'live-badge', id: 'live-mode', dataset: { live: 'connecting' } }, t('liveConnecting'));
-  const pops = h('ul', { class: 'screen-pops', 'aria-label': t('recognisedActivities') });
+  // The caller: the latest screen pop, then the few before it.
+  const caller = h('div', { class: 'caller-body', id: 'current-caller' }, h('p', { class: 'empty' }, t('noCallerYet')));
+  const pops = h('ul', { class: 'screen-pops', 'aria-label': t('earlierCallers') });
+  const popItems = [];
+  let order = savedOrder();
+  const orderId = newId('order');
+  const orderSelect = h(
+    'select',
+    {
+      id: orderId,
+      name: 'order',
+      dataset: { action: 'order' },
+      onchange: () => {
+        order = orderSelect.value === 'oldest' ? 'oldest' : 'newest';
+        try {
+          localStorage.setItem(ORDER_KEY, order);
+        } catch {
+          /* private mode: the choice lasts as long as the page */
+        }
+        draw();
+      },
+    },
+    h('option', { value: 'newest', selected: order === 'newest' }, t('newestFirst')),
+    h('option', { value: 'oldest', selected: order === 'oldest' }, t('oldestFirst')),
+  );
 
   main.replaceChildren(
     h(
       'section',
       { class: 'screen open-list', 'aria-labelledby': 'open-list-title' },
       h('div', { class: 'screen-head' }, h('h2', { id: 'open-list-title' }, t('openList')), liveBadge),
-      h('p', { class: 'hint' }, t('openListHint')),
-      count,
-      list,
-      pops,
+      h(
+        'section',
+        { class: 'caller', 'aria-labelledby': 'caller-title' },
+        h('h3', { id: 'caller-title' }, t('currentCaller')),
+        caller,
+        pops,
+      ),
+      h(
+        'section',
+        { class: 'waiting', 'aria-labelledby': 'waiting-title' },
+        h(
+          'div',
+          { class: 'screen-head spread' },
+          h('h3', { id: 'waiting-title' }, t('waitingTitle')),
+          h('div', { class: 'field inline' }, h('label', { for: orderId }, t('order')), orderSelect),
+        ),
+        h('p', { class: 'hint' }, t('openListHint')),
+        count,
+        list,
+      ),
     ),
   );
 
@@ -63,6 +116,9 @@ export function render(main, ctx) {
 
   const draw = () => {
     const items = [...entries.values()].filter((e) => e.status === 'OPEN');
+    // createdAt is the service's clock: the same order whichever way an entry arrived.
+    items.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+    if (order === 'newest') items.reverse();
     count.textContent = items.length ? t('waitingCount', { count: items.length }) : t('openListEmpty');
     const wanted = new Set(items.map((e) => e.id));
     for (const [id, row] of rows) {
@@ -110,7 +166,18 @@ export function render(main, ctx) {
     draw();
   };
 
-  function openEntry(entry) {
+  async function openEntry(entry) {
+    // The candidates' details (phone, email, organisation, why they matched) come with the
+    // form, not with the list.
+    let candidates = [];
+    if (entry.candidates && entry.candidates.length) {
+      try {
+        const found = (await graphql(ops.ENTRY_CANDIDATES, { id: entry.id })).openListEntry;
+        candidates = found ? found.candidates : [];
+      } catch (err) {
+        ctx.failed(err);
+      }
+    }
     const activity = entry.activity || {};
     const sender = activity.sender || {};
     openCustomerForm({
@@ -122,7 +189,7 @@ export function render(main, ctx) {
         email: entry.prefill.email,
         phone: entry.prefill.phone,
       },
-      candidates: entry.candidates || [],
+      candidates,
       dismissLabel: 'close',
       submit: async (input, confirm) =>
         (await graphql(ops.CREATE_FROM_OPEN_LIST, { entryId: entry.id, input, confirm })).createCustomerFromOpenList,
@@ -193,18 +260,56 @@ export function render(main, ctx) {
     },
   });
 
-  // Screen pops for activities the service recognised at once (no open-list entry).
+  // The screen pop: every activity recorded for this agent, as it arrives. A recognised
+  // caller links to the customer; a new one opens the entry's form.
+  const popContent = (pop) => {
+    const activity = pop.activity;
+    const name = pop.customer ? pop.customer.displayName : pop.openListEntry ? pop.openListEntry.displayName : t('unknownSender');
+    const who = pop.customer
+      ? h('a', { href: `#/customer/${encodeURIComponent(pop.customer.id)}`, class: 'caller-name' }, name)
+      : pop.openListEntry
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'btn link caller-name',
+              dataset: { popEntryId: pop.openListEntry.id, action: 'open-entry' },
+              onclick: () => {
+                const entry = entries.get(pop.openListEntry.id);
+                if (entry) openEntry(entry);
+              },
+            },
+            name,
+          )
+        : h('span', { class: 'caller-name' }, name);
+    const time = h('time', { datetime: activity.occurredAt }, formatTime(activity.occurredAt));
+    return [
+      who,
+      h('span', { class: 'meta' }, channelLabel(activity.channel), ' · ', time),
+      h('span', { class: 'caller-status' }, t(pop.customer ? 'callerRecognised' : pop.openListEntry ? 'callerNew' : 'callerUnknown')),
+      pop.customer && pop.customer.organizationName && pop.customer.organizationName !== name
+        ? h('span', { class: 'meta' }, pop.customer.organizationName)
+        : null,
+    ];
+  };
+
+  const showPop = (pop) => {
+    popItems.unshift(pop);
+    popItems.length = Math.min(popItems.length, 5);
+    caller.replaceChildren(h('p', { class: 'caller-line', dataset: { activityId: pop.activity.id } }, popContent(pop)));
+    pops.replaceChildren(...popItems.slice(1).map((p) => h('li', { dataset: { activityId: p.activity.id } }, popContent(p))));
+  };
+
   const screenPops = subscribe({
     query: ops.ACTIVITY_RECORDED,
     variables: { agentId },
     onFallback: () => {},
     onData: ({ activityRecorded }) => {
-      if (activityRecorded.outcome !== 'ASSOCIATED' || !activityRecorded.customer) return;
-      const customer = activityRecorded.customer;
-      const text = t('recognised', { channel: channelLabel(activityRecorded.activity.channel), name: customer.displayName });
-      pops.prepend(h('li', {}, h('a', { href: `#/customer/${encodeURIComponent(customer.id)}` }, text)));
-      while (pops.children.length > 5) pops.lastChild.remove();
-      announce(text);
+      showPop(activityRecorded);
+      const name = activityRecorded.customer ? activityRecorded.customer.displayName : activityRecorded.openListEntry?.displayName;
+      if (activityRecorded.customer) {
+        announce(t('recognised', { channel: channelLabel(activityRecorded.activity.channel), name }));
+      }
     },
   });
 

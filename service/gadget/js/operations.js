@@ -8,10 +8,13 @@ const gql = (strings) => strings.join('');
 export const VIEWER = gql`
 query GadgetViewer {
   viewer { id role permissions customer { id displayName } }
-  limits { textLength }
+  limits { textLength phoneRegion }
 }`;
 
 
+// The list and its live changes carry each entry's candidates as scores only (the badge
+// counts them): with every candidate's details a full list would be an answer the service
+// refuses as too costly (QUERY_TOO_COSTLY). The form asks for them (ENTRY_CANDIDATES).
 export const OPEN_LIST = gql`
 query GadgetOpenList($agentId: ID, $first: Int) {
   openList(agentId: $agentId, first: $first) {
@@ -23,7 +26,7 @@ query GadgetOpenList($agentId: ID, $first: Int) {
       displayName
       createdAt
       prefill { firstName lastName email phone }
-      candidates { score reasons { field method } customer { id displayName } }
+      candidates { score }
       activity { id channel subject occurredAt sender { name email phone } }
     } }
   }
@@ -40,9 +43,18 @@ subscription GadgetOpenListChanged($agentId: ID) {
       displayName
       createdAt
       prefill { firstName lastName email phone }
-      candidates { score reasons { field method } customer { id displayName } }
+      candidates { score }
       activity { id channel subject occurredAt sender { name email phone } }
     }
+  }
+}`;
+
+export const ENTRY_CANDIDATES = gql`
+query GadgetEntryCandidates($id: ID!) {
+  openListEntry(id: $id) {
+    id
+    status
+    candidates { score reasons { field method } customer { id displayName organizationName emails { address } phones { number } } }
   }
 }`;
 
@@ -50,8 +62,9 @@ export const ACTIVITY_RECORDED = gql`
 subscription GadgetActivityRecorded($agentId: ID) {
   activityRecorded(agentId: $agentId) {
     outcome
-    activity { id channel }
-    customer { id displayName }
+    activity { id channel occurredAt sender { name email phone } }
+    customer { id displayName organizationName }
+    openListEntry { id displayName }
   }
 }`;
 
@@ -67,9 +80,9 @@ mutation GadgetCreateFromOpenList($entryId: ID!, $input: CustomerInput, $confirm
       duplicates { score customer { id displayName } }
     }
     ... on AlreadyResolvedError { entry { status customer { id displayName } } }
-    ... on DuplicateSuspectedError { candidates { score customer { id displayName } } }
-    ... on UserError { code message field }
-    ... on InvalidInputError { limit errors { field code limit message } }
+    ... on DuplicateSuspectedError { candidates { score reasons { field method } customer { id displayName organizationName emails { address } phones { number } } } }
+    ... on UserError { code message fieldMessage field }
+    ... on InvalidInputError { limit errors { field code limit message fieldMessage } }
   }
 }`;
 
@@ -79,7 +92,7 @@ mutation GadgetDiscard($entryId: ID!) {
     __typename
     ... on DiscardOpenListEntrySuccess { entry { id status } }
     ... on AlreadyResolvedError { entry { id status } }
-    ... on UserError { code message field }
+    ... on UserError { code message fieldMessage field }
   }
 }`;
 
@@ -88,7 +101,7 @@ mutation GadgetAssociate($activityId: ID!, $customerId: ID!) {
   associateActivity(activityId: $activityId, customerId: $customerId) {
     __typename
     ... on AssociateActivitySuccess { activity { id } customer { id displayName } }
-    ... on UserError { code message field }
+    ... on UserError { code message fieldMessage field }
   }
 }`;
 
@@ -101,9 +114,9 @@ mutation GadgetCreateCustomer($input: CustomerInput!, $activityId: ID, $confirm:
       activity { id channel }
       duplicates { score customer { id displayName } }
     }
-    ... on DuplicateSuspectedError { candidates { score customer { id displayName } } }
-    ... on UserError { code message field }
-    ... on InvalidInputError { limit errors { field code limit message } }
+    ... on DuplicateSuspectedError { candidates { score reasons { field method } customer { id displayName organizationName emails { address } phones { number } } } }
+    ... on UserError { code message fieldMessage field }
+    ... on InvalidInputError { limit errors { field code limit message fieldMessage } }
   }
 }`;
 
@@ -116,8 +129,9 @@ query GadgetUnassociated($first: Int) {
       channel
       subject
       occurredAt
+      agentId
       sender { name email phone }
-      openListEntry { id status }
+      openListEntry { id status agentId }
     } }
   }
 }`;
@@ -132,7 +146,9 @@ query GadgetSearchCustomers($search: String, $first: Int) {
 
 
 export const CUSTOMER = gql`
-query GadgetCustomer($id: ID!) {
+# A contact's MISSING_EMAIL warning is its canCommunicate here: with every contact's warnings
+# list the answer would count as too costly (QUERY_TOO_COSTLY).
+query GadgetCustomer($id: ID!, $activities: Int!) {
   customer(id: $id) {
     id
     version
@@ -144,16 +160,16 @@ query GadgetCustomer($id: ID!) {
     emails { address }
     phones { number }
     address { street city postcode country }
-    activities(first: 10) {
+    activities(first: $activities) {
       totalCount
-      edges { node { id channel direction subject occurredAt associatedAt } }
+      pageInfo { hasNextPage endCursor }
+      edges { node { id channel direction subject text occurredAt associatedAt agentId sender { name email phone } } }
     }
     main: contacts(role: MAIN, first: 100) {
       totalCount
       edges { node {
         id version owner role salutation title firstName lastName email phone
         reminderContact canCommunicate displayName
-        warnings { code message field }
         account { id enabled permissions }
       } }
     }
@@ -162,10 +178,46 @@ query GadgetCustomer($id: ID!) {
       edges { node {
         id version owner role salutation title firstName lastName email phone
         reminderContact canCommunicate displayName
-        warnings { code message field }
         account { id enabled permissions }
       } }
     }
+  }
+}`;
+
+export const CUSTOMER_ACTIVITIES = gql`
+query GadgetCustomerActivities($id: ID!, $first: Int!, $after: String) {
+  customer(id: $id) {
+    id
+    # The same fields as GadgetCustomer's first page: the tab shows who handled each
+    # activity and what it said.
+    activities(first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { id channel direction subject text occurredAt associatedAt agentId sender { name email phone } } }
+    }
+  }
+}`;
+
+/** What the customer page polls to learn that someone else changed the customer. */
+export const CUSTOMER_VERSION = gql`
+query GadgetCustomerVersion($id: ID!) {
+  customer(id: $id) {
+    id
+    version
+    main: contacts(role: MAIN, first: 1) { totalCount }
+    additional: contacts(role: ADDITIONAL, first: 1) { totalCount }
+    activities(first: 1) { totalCount }
+  }
+}`;
+
+export const UPDATE_CUSTOMER = gql`
+mutation GadgetUpdateCustomer($id: ID!, $expectedVersion: Int!, $input: CustomerInput!) {
+  updateCustomer(id: $id, expectedVersion: $expectedVersion, input: $input) {
+    __typename
+    ... on UpdateCustomerSuccess { customer { id version displayName } }
+    ... on VersionConflictError { expectedVersion currentVersion }
+    ... on UserError { code message fieldMessage field }
+    ... on InvalidInputError { limit errors { field code limit message fieldMessage } }
   }
 }`;
 
@@ -185,8 +237,8 @@ mutation GadgetAddContact($customerId: ID!, $input: ContactInput!) {
   addContact(customerId: $customerId, input: $input) {
     __typename
     ... on AddContactSuccess { contact { id displayName canCommunicate warnings { code message field } } }
-    ... on UserError { code message field }
-    ... on InvalidInputError { limit errors { field code limit message } }
+    ... on UserError { code message fieldMessage field }
+    ... on InvalidInputError { limit errors { field code limit message fieldMessage } }
   }
 }`;
 
@@ -196,8 +248,8 @@ mutation GadgetUpdateContact($id: ID!, $expectedVersion: Int!, $input: ContactIn
     __typename
     ... on UpdateContactSuccess { contact { id version role displayName canCommunicate warnings { code message field } } }
     ... on VersionConflictError { expectedVersion currentVersion }
-    ... on UserError { code message field }
-    ... on InvalidInputError { limit errors { field code limit message } }
+    ... on UserError { code message fieldMessage field }
+    ... on InvalidInputError { limit errors { field code limit message fieldMessage } }
   }
 }`;
 
@@ -206,7 +258,7 @@ mutation GadgetRemoveContact($id: ID!) {
   removeContact(id: $id) {
     __typename
     ... on RemoveContactSuccess { removedContactId }
-    ... on UserError { code message field }
+    ... on UserError { code message fieldMessage field }
   }
 }`;
 
@@ -215,8 +267,8 @@ mutation GadgetCreateAccount($contactId: ID!, $permissions: [CustomerPermission!
   createCustomerAccount(contactId: $contactId, permissions: $permissions) {
     __typename
     ... on CustomerAccountCredentialSuccess { credential contact { id account { id enabled permissions } } }
-    ... on UserError { code message field }
-    ... on InvalidInputError { limit errors { field code limit message } }
+    ... on UserError { code message fieldMessage field }
+    ... on InvalidInputError { limit errors { field code limit message fieldMessage } }
   }
 }`;
 
