@@ -1,4 +1,5 @@
-"""The `customer-context` command: `serve` runs the service, `plugins` lists what is installed."""
+"""The `customer-context` command: `serve` runs the service, `migrate` brings the stored data
+to this release's layout, `plugins` lists what is installed."""
 
 from __future__ import annotations
 
@@ -18,6 +19,14 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the service", description="Run the service. Flags override CUSTOMER_CONTEXT_* environment variables.")
     settings_module.add_arguments(serve)
+    migrate = sub.add_parser(
+        "migrate",
+        help="bring the storage backend's data to this release's layout (indexes, derived fields)",
+        description="Bring the storage backend's data to this release's layout: build its indexes, rewrite what an "
+        "older release stored. Run it before starting a new release's processes, and once more after the last old "
+        "one stopped. Safe to run again. Backends without a layout of their own have nothing to do.",
+    )
+    settings_module.add_arguments(migrate)
     listing = sub.add_parser("plugins", help="list installed plugins, storage backends and matching strategies")
     settings_module.add_arguments(listing)
     sub.add_parser("schema", help="print the GraphQL schema (SDL)")
@@ -114,6 +123,31 @@ def _quiet_startup_failure(app):
     return asgi
 
 
+def _migrate(settings) -> int:
+    import asyncio
+
+    pm = plugins.plugin_manager()
+    store = plugins.build_store(plugins.choose_storage(pm, settings), settings)
+    if not callable(getattr(store, "migrate", None)):
+        print(f"customer-context: backend {settings.backend} has no layout to migrate", file=sys.stderr)
+        return 0
+
+    async def run() -> None:
+        try:
+            report = await store.migrate(progress=lambda line: print(f"migrate: {line}", file=sys.stderr, flush=True))
+        finally:
+            await store.close()
+        print(f"migrated: {report}")
+
+    from .storage import StoreUnavailable
+
+    try:
+        asyncio.run(run())
+    except StoreUnavailable as exc:
+        raise ConfigurationError(str(exc)) from None
+    return 0
+
+
 def _list_plugins(settings) -> int:
     pm = plugins.plugin_manager()
     print("plugins:")
@@ -148,6 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         if args.command == "plugins":
             return _list_plugins(settings)
+        if args.command == "migrate":
+            return _migrate(settings)
         return _serve(settings)
     except ConfigurationError as exc:
         print(f"customer-context: cannot start: {exc}", file=sys.stderr)

@@ -41,6 +41,14 @@ class Settings:
     mongodb_url: str = _setting("mongodb://localhost:27017", "mongo backend: connection string")
     mongodb_database: str = _setting("customer_context", "mongo backend: database name")
     mongodb_timeout_ms: int = _setting(5000, "mongo backend: how long to wait for the server before giving up (ms)")
+    mongodb_commit_quorum: str = _setting(
+        "",
+        "mongo backend, `migrate`: the members that must finish an index build before it counts (createIndexes' "
+        "commitQuorum): votingMembers, majority, a number or a replica set tag; empty: the server's default (votingMembers)",
+    )
+    mongodb_index_build_timeout_seconds: float = _setting(
+        3600.0, "mongo backend, `migrate`: how long one collection's index builds may take before migrate stops (s)"
+    )
     match_threshold_call: float = _setting(0.9, "score a calling customer's best candidate needs for automatic association")
     match_threshold_chat: float = _setting(0.9, "score a chatting customer's best candidate needs for automatic association")
     match_threshold_email: float = _setting(0.9, "score an emailing customer's best candidate needs for automatic association")
@@ -139,6 +147,16 @@ class Settings:
             raise ConfigurationError(f"duplicate policy must be warn or block, not {self.duplicate_policy!r}")
         if self.mongodb_timeout_ms <= 0:
             raise ConfigurationError("mongodb timeout must be a positive number of milliseconds")
+        if self.mongodb_commit_quorum and not re.fullmatch(r"\w[\w.-]*", self.mongodb_commit_quorum):
+            raise ConfigurationError(
+                f"mongodb commit quorum must be votingMembers, majority, a number of members or a replica set tag, "
+                f"not {self.mongodb_commit_quorum!r}"
+            )
+        if not (math.isfinite(self.mongodb_index_build_timeout_seconds) and self.mongodb_index_build_timeout_seconds > 0):
+            raise ConfigurationError(
+                "mongodb index build timeout seconds must be a positive number of seconds, "
+                f"not {self.mongodb_index_build_timeout_seconds}"
+            )
         if self.log_level.lower() not in {"debug", "info", "warning", "error"}:
             raise ConfigurationError(f"log level must be debug, info, warning or error, not {self.log_level!r}")
         for name, least in (

@@ -417,29 +417,6 @@ def test_an_extra_pointer_is_verified_away():
     run(scenario())
 
 
-def test_derived_fields_are_rebuilt_when_their_version_changes():
-    async def scenario():
-        client = AsyncMongoMockClient()
-        store = mock_store(client)
-        await store.open()
-        await store.insert_customer(Customer("c1", 1, T0, T0, None, organization_name="ACME"))
-        await store.insert_contact(Contact("k1", 1, T0, T0, None, customer_id="c1", last_name="Čapek"))
-        # an older release's keys, and its version mark
-        await store._contacts.update_one({"_id": "k1"}, {"$set": {"_sort": {}, "_terms": []}})
-        await store._customers.update_one({"_id": "c1"}, {"$set": {"_terms": []}})
-        await store._meta.update_one({"_id": "derived_fields"}, {"$set": {"version": "older"}})
-        await store.close()
-
-        again = mock_store(client)
-        await again.open()
-        assert (await again.search_customers(["acme"], first=5, after=None)).total_count == 1
-        page = await again.search_contacts(ContactQuery(tokens=("capek",), locale="cs"), first=5, after=None)
-        assert [c.id for _, c in page.items] == ["k1"]
-        await again.close()
-
-    run(scenario())
-
-
 def test_the_asyncio_client_and_motor_differences_are_papered_over():
     async def coroutine():
         return "awaited"

@@ -33,13 +33,17 @@ from service.domain.name_keys import blocking_keys
 from service.domain.search import customer_search_terms, customer_sort_key
 from service.storage import InvalidCursor
 
-#: Bumped when the derived fields below (their names or how they are computed) change;
-#: together with the collation's version it tells open() to recompute stored ones.
-LAYOUT_VERSION = 2  # 2: customers gained _blocking (fuzzy matching's blocking keys)
+#: Bumped when the derived fields below (their names or how they are computed) or the
+#: indexes change; with the collation's version it is the layout `customer-context migrate`
+#: brings a database to (migrations.py).
+#: 2: customers gained _blocking (fuzzy matching's blocking keys).
+#: 3: customers_blocking became customers_blocking_id; customers and contacts carry _dv.
+LAYOUT_VERSION = 3
+#: Stored in every customer and contact as `_dv`: which code computed its derived fields.
 DERIVED_VERSION = f"layout {LAYOUT_VERSION}, collation {COLLATION_VERSION}"
 
 #: Fields of the mongo backend's own, beside the record's: never part of a record.
-DERIVED_FIELDS = ("_terms", "_sort", "_blocking", "_can_communicate", "_cv")
+DERIVED_FIELDS = ("_terms", "_sort", "_blocking", "_can_communicate", "_cv", "_dv")
 WITHOUT_DERIVED = {name: 0 for name in DERIVED_FIELDS}
 
 
@@ -82,6 +86,7 @@ def customer_derived(customer: Customer) -> dict[str, Any]:
         "_terms": sorted(customer_search_terms(customer)),
         "_sort": customer_sort_key(customer),
         "_blocking": sorted(blocking_keys(Identity.of_customer(customer))),
+        "_dv": DERIVED_VERSION,
     }
 
 
@@ -168,6 +173,7 @@ def contact_own_fields(contact: Contact) -> dict[str, Any]:
         **{k: v for k, v in record_document(contact).items() if k != "_id"},
         "_terms": contact_search_terms(contact),
         "_can_communicate": contact.can_communicate,
+        "_dv": DERIVED_VERSION,
         **contact_own_keys(contact),
     }
 

@@ -96,15 +96,11 @@ class ContactCollection:
             {"$set": self._customer_fields(customer_display_name(customer), customer.version)},
         )
 
-    async def _rebuild_contacts(self) -> None:
-        names: dict[str, tuple[str | None, int]] = {}
-        async for doc in self._batches(self._contacts):  # type: ignore[attr-defined]
-            contact = record_from(Contact, doc)
-            if contact.customer_id not in names:
-                names[contact.customer_id] = await self._customer_name(contact.customer_id)
-            fields = {**contact_own_fields(contact), **self._customer_fields(*names[contact.customer_id])}
-            derived = nest({k: v for k, v in fields.items() if k.startswith("_")})
-            await self._contacts.update_one({"_id": contact.id, "version": contact.version}, {"$set": derived})
+    async def _contact_derived(self, contact: Contact) -> dict[str, Any]:
+        """Every derived field of a contact, as a `$set` (migrations.py rewrites with it)."""
+        name, version = await self._customer_name(contact.customer_id)
+        fields = {**contact_own_fields(contact), **self._customer_fields(name, version)}
+        return nest({k: v for k, v in fields.items() if k.startswith("_")})
 
     # records -----------------------------------------------------------------------------
     @guarded

@@ -1,4 +1,4 @@
-"""Every index the mongo backend creates in open(), per collection, with why.
+"""Every index the mongo backend's migration creates (migrations.py), per collection, with why.
 docs/operations.md ("MongoDB: indexes, shard keys and why") explains them for operators;
 keep the two in step."""
 
@@ -41,6 +41,11 @@ INDEXES: dict[str, list[tuple[str, list[tuple[str, int]]]]] = {
         # a customer's contacts (its tab, the contact limit, renames' update_many)
         ("contacts_customer", [("customer_id", ASC)]),
     ],
+}
+
+#: Indexes earlier layouts made that this one replaced: the migration drops them.
+RETIRED_INDEXES: dict[str, list[str]] = {
+    "customers": ["customers_blocking"],  # layout 3: customers_blocking_id (ids in order per block)
 }
 
 #: The directory orders that get an index per language; the other orders (salutation, title,

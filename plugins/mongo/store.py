@@ -23,9 +23,7 @@ from service.settings import Settings
 from service.storage import DuplicateId, Page, RecordNotFound, StaleVersion
 
 from .codec import (
-    DERIVED_VERSION,
     WITHOUT_DERIVED,
-    customer_derived,
     customer_document,
     decode_pair,
     email_key,
@@ -39,7 +37,7 @@ from .codec import (
 )
 from .connection import make_client, ping, resolved, unavailable_on_connection_loss
 from .contacts import ContactCollection
-from .indexes import INDEXES
+from . import migrations
 
 guarded = unavailable_on_connection_loss
 
@@ -49,6 +47,14 @@ EXACT_COUNT_LIMIT = 10_000
 #: Fuzzy matching's candidates: at most this many ids per blocking key (a common name's
 #: block), read in id order.
 BLOCK_READ_LIMIT = 1_000
+
+
+def quorum(setting: str) -> str | int | None:
+    """createIndexes' commitQuorum from the setting: a number of members, a name, or None
+    (empty: the server's default, and no option a server before 4.4 would refuse)."""
+    if not setting:
+        return None
+    return int(setting) if setting.isdigit() else setting
 
 
 def both(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
@@ -76,6 +82,8 @@ class MongoStore(ContactCollection):
         self.url = settings.mongodb_url
         self.database_name = settings.mongodb_database
         self.timeout_ms = settings.mongodb_timeout_ms
+        self.commit_quorum = quorum(settings.mongodb_commit_quorum)
+        self.index_build_timeout_seconds = settings.mongodb_index_build_timeout_seconds
         #: Lists count their matches exactly up to here (docs/operations.md, "What grows").
         self.exact_count_limit = EXACT_COUNT_LIMIT
         #: Fuzzy matching reads at most this many customers of one blocking key.
@@ -111,16 +119,26 @@ class MongoStore(ContactCollection):
 
     @guarded
     async def open(self) -> None:
-        db = self._connect()
+        """Connect and check the database is in this release's layout (migrations.py): no
+        index builds or rewrites here, `customer-context migrate` does those."""
+        self._connect()
         try:
-            await ping(db, self.url, self.timeout_ms)
-            for collection, specs in INDEXES.items():
-                for name, keys in specs:
-                    await db[collection].create_index(keys, name=name)
-            await self._check_derived_fields()
+            await self.ping()
+            await migrations.check(self)
         except BaseException:
             await self.close()
             raise
+
+    @guarded
+    async def migrate(self, progress: Any = None) -> migrations.Report:
+        """Bring the database to this release's layout (`customer-context migrate`), with
+        the commit quorum and index build timeout of the settings."""
+        self._connect()
+        await self.ping()
+        kwargs = {} if progress is None else {"progress": progress}
+        return await migrations.migrate(
+            self, commit_quorum=self.commit_quorum, timeout_seconds=self.index_build_timeout_seconds, **kwargs
+        )
 
     async def close(self) -> None:
         client, self._db = self._client, None
@@ -130,33 +148,6 @@ class MongoStore(ContactCollection):
 
     async def ping(self) -> None:
         await ping(self._connect(), self.url, self.timeout_ms)
-
-    async def _check_derived_fields(self) -> None:
-        """Recompute the stored search terms and sort keys when the code that makes them
-        changed (a new collation version, say) since they were written."""
-        meta = await self._meta.find_one({"_id": "derived_fields"})
-        if meta is not None and meta.get("version") == DERIVED_VERSION:
-            return
-        await self._rebuild_customers()
-        await self._rebuild_contacts()
-        await self._meta.update_one({"_id": "derived_fields"}, {"$set": {"version": DERIVED_VERSION}}, upsert=True)
-
-    async def _rebuild_customers(self) -> None:
-        async for doc in self._batches(self._customers):
-            c = record_from(Customer, doc)
-            await self._customers.update_one({"_id": c.id, "version": c.version}, {"$set": customer_derived(c)})
-
-    async def _batches(self, collection: Any, size: int = 500):
-        """Every record document of a collection, in _id order, a batch at a time."""
-        last = None
-        while True:
-            query = {} if last is None else {"_id": {"$gt": last}}
-            docs = await collection.find(query, WITHOUT_DERIVED).sort([("_id", 1)]).limit(size).to_list(None)
-            for doc in docs:
-                yield doc
-            if len(docs) < size:
-                return
-            last = docs[-1]["_id"]
 
     # helpers ---------------------------------------------------------------------------
     @staticmethod
