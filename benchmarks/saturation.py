@@ -15,7 +15,7 @@ that got no answer within 30 s, searches answered (2xx), searches shed (503) and
 searches' own latency p50/p99 as wrk measured it.
 
     .venv/bin/python benchmarks/saturation.py [--customers 5000] [--clients 200] [--duration 15]
-        [--rounds 2] [--configs uvloop:0,asyncio:0,uvloop:32,asyncio:32]
+        [--rounds 2] [--configs uvloop:0,asyncio:0,uvloop:16,asyncio:16]
 """
 
 from __future__ import annotations
@@ -214,8 +214,8 @@ def run(args: argparse.Namespace) -> dict[Config, Tally]:
         del customers, contacts, activities
         script = search_script(workdir, args.first)
         for round_number in range(1, args.rounds + 1):
-            for config in configs:
-                copy = workdir / f"round-{round_number}-{config.loop}-{config.limit}"
+            for number, config in enumerate(configs):
+                copy = workdir / f"round-{round_number}-config-{number}"
                 copy.mkdir()
                 for f in data.parent.glob(data.name + "*"):
                     if not f.name.endswith(".lock"):
@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--duration", type=float, default=15, help="seconds of load per configuration and round")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--first", type=int, default=100, help="contacts per page of each search")
-    parser.add_argument("--configs", default="uvloop:0,asyncio:0,uvloop:32,asyncio:32")
+    parser.add_argument("--configs", default="uvloop:0,asyncio:0,uvloop:16,asyncio:16")
     args = parser.parse_args(argv)
     if args.clients > 1000 or args.duration > 120 or args.rounds > 10:
         parser.error("at most 1,000 clients, 120 s and 10 rounds: this is a benchmark, not a load test of the machine")
