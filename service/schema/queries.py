@@ -37,7 +37,11 @@ _AFTER = "Continue after this cursor (a `pageInfo.endCursor` or `edge.cursor`)."
 @strawberry.enum(description="What kind of caller a token belongs to.")
 class Role(enum.Enum):
     ADMIN = strawberry.enum_value("ADMIN", description="Staff: everything, including customer accounts.")
-    AGENT = strawberry.enum_value("AGENT", description="Staff: customers, contacts, activities; its own open list.")
+    AGENT = strawberry.enum_value(
+        "AGENT",
+        description="Staff: customers, contacts, activities; its own open list. Other agents' waiting callers (their "
+        "open-list entries and the activities without a customer behind them) it does not see.",
+    )
     READ_ONLY = strawberry.enum_value("READ_ONLY", description="Staff: reads everything, changes nothing.")
     CUSTOMER = strawberry.enum_value("CUSTOMER", description="A customer account: its own customer, within its permissions.")
 
@@ -130,11 +134,17 @@ class Query:
         page = await paged(info.context, queries.customers(info.context.runtime, info.context.actor, search, first, cursor_in(after)))
         return connection(page, Customer.from_domain)
 
-    @strawberry.field(description="An activity by id; null when there is none.")
+    @strawberry.field(
+        description="An activity by id; null when there is none or you may not see it (an agent: another agent's "
+        "activity that has no customer yet)."
+    )
     async def activity(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The activity's id.")]) -> Activity | None:
         return await visible(info.context, "Activity", raw_id_of(id, "Activity"))
 
-    @strawberry.field(description="Activities, newest first.")
+    @strawberry.field(
+        description="Activities, newest first. An agent's list leaves out other agents' activities that have no customer "
+        "yet (their waiting callers); totalCount and paging count only what is listed."
+    )
     async def activities(
         self,
         info: Info,
