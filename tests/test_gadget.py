@@ -153,6 +153,81 @@ def test_every_language_has_every_word():
         assert keys == languages["en"], f"{name}: missing {sorted(languages['en'] - keys)}, extra {sorted(keys - languages['en'])}"
 
 
+def catalogue_texts() -> dict[str, dict[str, str | dict[str, str]]]:
+    """Each language's messages in i18n.js: key -> text, or plural category -> text."""
+    source = (JS / "i18n.js").read_text(encoding="utf-8")
+    languages: dict[str, dict] = {}
+    for variable, body in re.findall(r"^const (\w+) = \{\n(.*?)^\};", source, re.S | re.M):
+        messages: dict = {}
+        for key, value in re.findall(r"^  (\w+): (.*),$", body, re.M):
+            if value.startswith("{"):
+                messages[key] = dict(re.findall(r"(\w+): '((?:[^'\\]|\\.)*)'", value))
+            else:
+                quoted = re.fullmatch(r"'((?:[^'\\]|\\.)*)'|\"([^\"]*)\"", value)
+                messages[key] = quoted.group(1) if quoted.group(1) is not None else quoted.group(2)
+        languages[variable] = messages
+    return languages
+
+
+def _placeholders(text) -> set[str]:
+    texts = text.values() if isinstance(text, dict) else [text]
+    return {name for t in texts for name in re.findall(r"\{(\w+)\}", t)}
+
+
+#: The plural categories Intl.PluralRules (CLDR) selects for each language; a message that
+#: varies with {count} has a text for each (cs/sk "many" is for fractions: 1,5 kontaktu).
+PLURAL_CATEGORIES = {
+    "en": {"one", "other"},
+    "de": {"one", "other"},
+    "nb": {"one", "other"},
+    "cs": {"one", "few", "many", "other"},
+    "sk": {"one", "few", "many", "other"},
+    "srLatn": {"one", "few", "other"},
+}
+
+
+def test_every_translation_says_what_the_english_says_and_picks_plurals_by_the_languages_rules():
+    languages = catalogue_texts()
+    english = languages["en"]
+    assert len(english) > 150, "the catalogue parser found too few messages"
+    for name, messages in languages.items():
+        assert messages.keys() == english.keys(), name
+        for key, text in messages.items():
+            assert _placeholders(text) == _placeholders(english[key]), (name, key, text)
+            if isinstance(text, dict):
+                assert set(text) == PLURAL_CATEGORIES[name], (name, key, sorted(text))
+                assert isinstance(english[key], dict), (name, key)
+            assert text, (name, key)
+
+
+def _call_params(source: str) -> list[tuple[str, set[str]]]:
+    """(key, parameter names) of every t('key', {...}) call with a literal object."""
+    calls = []
+    for match in re.finditer(r"\bt\('(\w+)', \{", source):
+        depth, i = 1, match.end()
+        while depth:
+            depth += {"{": 1, "}": -1}.get(source[i], 0)
+            i += 1
+        inner = source[match.end() : i - 1]
+        # Names at the object's own level: drop nested (...), {...}, `...` first.
+        flat = inner
+        for pattern in (r"`[^`]*`", r"\([^()]*\)", r"\{[^{}]*\}"):
+            for _ in range(5):
+                flat = re.sub(pattern, "", flat)
+        names = {m for m in re.findall(r"(?:^|,)\s*(\w+)\s*(?=:|,|$)", flat.strip())}
+        calls.append((match.group(1), names))
+    return calls
+
+
+def test_every_placeholder_is_filled_and_every_parameter_used():
+    english = catalogue_texts()["en"]
+    calls = [call for path in JS.glob("*.js") for call in _call_params(path.read_text(encoding="utf-8"))]
+    assert len(calls) > 30, "the call parser found too few t(key, {...}) calls"
+    for key, params in calls:
+        wanted = _placeholders(english[key])
+        assert params == wanted, f"t('{key}', {{{', '.join(sorted(params))}}}): the message uses {sorted(wanted)}"
+
+
 def test_every_word_the_screens_use_is_in_the_catalogue():
     english = catalogue()["en"]
     used = set()
