@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import CREATE_CUSTOMER, ERROR_FIELDS, RECORD, create_customer
+from .helpers import ERROR_FIELDS, RECORD, create_customer
 
 INVALID = "mutation($i: CustomerInput!) { createCustomer(input: $i) { __typename ... on InvalidInputError { errors { code field message fieldMessage } } } }"
 ADD_CONTACT = (
