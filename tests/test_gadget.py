@@ -286,13 +286,23 @@ def browser_ready() -> None:
     _npm_dependencies()
 
 
-@pytest.fixture(scope="module")
-def staff_server(browser_ready, tmp_path_factory) -> Iterator[str]:
-    """A real server with staff tokens: the gadget signs in as a partner's frontend would."""
+def _staff_server(tmp_path_factory) -> Iterator[str]:
     tokens_file = tmp_path_factory.mktemp("gadget") / "tokens"
     tokens_file.write_text("".join(f"{who} {role} {hash_token(token)}\n" for who, (role, token) in TOKENS.items()))
     with running_server("--tokens-file", str(tokens_file)) as base:
         yield base
+
+
+@pytest.fixture(scope="module")
+def staff_server(browser_ready, tmp_path_factory) -> Iterator[str]:
+    """A real server with staff tokens: the gadget signs in as a partner's frontend would."""
+    yield from _staff_server(tmp_path_factory)
+
+
+@pytest.fixture
+def own_staff_server(browser_ready, tmp_path_factory) -> Iterator[str]:
+    """The same, for one test alone: its screenshots show only its own data."""
+    yield from _staff_server(tmp_path_factory)
 
 
 def drive(base: str, scenario: str, **extra) -> dict:
@@ -338,11 +348,11 @@ def test_the_gadget_in_chromium(staff_server, scenario):
 
 
 @pytest.mark.parametrize("width", [1280, 800])
-def test_the_gadget_as_an_agent_needs_it_mid_call(staff_server, width):
+def test_the_gadget_as_an_agent_needs_it_mid_call(own_staff_server, width):
     """Issue 15: the caller first, candidates told apart, the pane's search first, editing a
     customer (stale saves, other screens following), the activities tab page by page, a new
     contact from the directory, and tables that break no word: at 1280 and 800 px."""
-    outcome = drive(staff_server, "mid-call", width=width)
+    outcome = drive(own_staff_server, "mid-call", width=width)
     assert any("no word in a visible table cell is broken" in c for c in outcome["checks"])
     for screenshot in outcome["screenshots"]:
         assert Path(screenshot).stat().st_size > 1000, screenshot
