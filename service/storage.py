@@ -26,11 +26,16 @@ Contracts every backend keeps (the conformance tests check them):
   `InvalidCursor`.
 - Locales in a `ContactQuery` are always one of `service.domain.collation.LOCALES`
   (the service negotiates them from Accept-Language first).
+- While a request runs, `request_deadline` holds when it must be answered; a backend that
+  can bound its calls to its server (MongoDB's `timeoutMS`) bounds them by
+  `remaining_seconds()`, so no work goes on for a request the service already gave up on.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, runtime_checkable
 
@@ -67,6 +72,19 @@ class InvalidCursor(StorageError):
 
 class StoreUnavailable(StorageError):
     """The backend cannot reach its data (ping failed, connection lost)."""
+
+
+#: The event loop time by which the current request must be answered; None outside a
+#: request. The HTTP layer sets it for the operation it runs (tasks copy it).
+request_deadline: ContextVar[float | None] = ContextVar("request_deadline", default=None)
+
+
+def remaining_seconds() -> float | None:
+    """Seconds left of the current request's time (negative once it is over), or None."""
+    deadline = request_deadline.get()
+    if deadline is None:
+        return None
+    return deadline - asyncio.get_running_loop().time()
 
 
 @dataclass(frozen=True, slots=True)

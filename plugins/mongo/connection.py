@@ -11,9 +11,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import unquote_plus
 
+import pymongo
 from pymongo.errors import ConnectionFailure, PyMongoError
 
-from service.storage import StoreUnavailable
+from service.storage import StoreUnavailable, remaining_seconds
 
 T = TypeVar("T")
 
@@ -32,8 +33,10 @@ def redact(url: str) -> str:
     return url.split("?", 1)[0]
 
 
-def make_client(url: str, timeout_ms: int) -> Any:
-    """PyMongo's asyncio client, giving up on an unreachable server after `timeout_ms`."""
+def make_client(url: str, timeout_ms: int, operation_timeout_ms: int) -> Any:
+    """PyMongo's asyncio client, giving up on an unreachable server after `timeout_ms` and
+    on any operation after `operation_timeout_ms` (`timeoutMS`: the server is told too, so
+    it stops the work; a half-open connection cannot hang a call)."""
     from pymongo import AsyncMongoClient
 
     try:
@@ -41,6 +44,7 @@ def make_client(url: str, timeout_ms: int) -> Any:
             url,
             serverSelectionTimeoutMS=timeout_ms,
             connectTimeoutMS=timeout_ms,
+            timeoutMS=operation_timeout_ms,
             appname="customer-context",
         )
     except (PyMongoError, ValueError, TypeError) as exc:  # a malformed URL, a bad option, no DNS record
@@ -79,14 +83,35 @@ def _brief(exc: Exception, url: str) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
+#: The shortest bound a call gets: pymongo.timeout(0) would mean "no limit at all".
+LEAST_SECONDS = 0.001
+
+
+def call_seconds(ceiling: float) -> float:
+    """How long one store call may take: what is left of the current request's time
+    (service.storage.request_deadline), at most `ceiling`."""
+    left = remaining_seconds()
+    return max(LEAST_SECONDS, ceiling if left is None else min(left, ceiling))
+
+
 def unavailable_on_connection_loss(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
-    """Turn the driver's "cannot reach the server" errors into StoreUnavailable."""
+    """Bound the call by the request's remaining time (`pymongo.timeout`: every operation in
+    it gets a `timeoutMS` of what is left), and turn the driver's "cannot reach the server"
+    and "ran out of time" errors into StoreUnavailable."""
 
     @functools.wraps(method)
     async def wrapper(self: Any, *args: Any, **kwargs: Any) -> T:
+        seconds = call_seconds(self.operation_timeout_seconds)
         try:
-            return await method(self, *args, **kwargs)
+            with pymongo.timeout(seconds):
+                return await method(self, *args, **kwargs)
         except ConnectionFailure as exc:
             raise StoreUnavailable(f"MongoDB at {redact(self.url)} is unreachable: {_brief(exc, self.url)}") from exc
+        except PyMongoError as exc:
+            if not exc.timeout:
+                raise
+            raise StoreUnavailable(
+                f"MongoDB at {redact(self.url)} did not finish within {seconds * 1000:.0f} ms: {_brief(exc, self.url)}"
+            ) from exc
 
     return wrapper

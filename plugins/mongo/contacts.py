@@ -4,8 +4,8 @@ A contact document holds the record, its search terms as "FIELD:term" strings (`
 `_can_communicate`, and every sort key precomputed in `_sort`: one per (order, language) for
 the language-sensitive orders, one per order for the others. The CUSTOMER order's customer
 part (`_sort.CUSTOMER_<locale>`, the customer's display name) is shared by all contacts of a
-customer: a rename rewrites it with one update_many, and `_cv` (the customer version it was
-made from) keeps an older rename from overwriting a newer one.
+customer: a rename rewrites it, one retryable write per contact, and `_cv` (the customer
+version it was made from) keeps an older rename from overwriting a newer one.
 """
 
 from __future__ import annotations
@@ -36,6 +36,11 @@ from .codec import (
     sort_field,
 )
 from .connection import unavailable_on_connection_loss as guarded
+
+#: On a customer document: its contacts' customer sort keys are being rewritten (a rename).
+PENDING = "_contacts_pending"
+#: Contacts re-keyed per batch after a rename.
+RENAME_BATCH = 500
 
 #: Letters and digraphs that some supported language sorts its own way: two locales give
 #: this text the same key only if they sort everything alike.
@@ -77,24 +82,49 @@ class ContactCollection:
         return {**customer_part_keys(name), "_cv": version}
 
     async def _follow_customer(self, customer_id: str, seen_version: int, scope: dict[str, Any]) -> None:
-        """After writing contacts whose customer part came from customer version
-        `seen_version`: if the customer changed meanwhile, bring them up to date. Either
-        this read sees the rename, or the rename's update_many runs after the contacts were
-        written and covers them."""
+        """After writing a contact whose customer part came from customer version
+        `seen_version`: if the customer changed meanwhile, bring it up to date. Either
+        this read sees the rename, or the rename's writes run after the contact was written
+        and cover it. `scope` names the contact by `_id`: one retryable write."""
         name, version = await self._customer_name(customer_id)
         if version != seen_version:
-            await self._contacts.update_many(
+            await self._contacts.update_one(
                 {**scope, "customer_id": customer_id, "_cv": {"$lt": version}},
                 {"$set": self._customer_fields(name, version)},
             )
 
     async def _customer_renamed(self, customer: Customer) -> None:
-        """A customer's display name changed (version `customer.version` is stored): re-key
-        its contacts in the CUSTOMER order, unless a newer version already did."""
-        await self._contacts.update_many(
-            {"customer_id": customer.id, "_cv": {"$lt": customer.version}},
-            {"$set": self._customer_fields(customer_display_name(customer), customer.version)},
+        """A customer's display name changed (version `customer.version` is stored, marked
+        `_contacts_pending`): re-key its contacts in the CUSTOMER order, unless a newer
+        version already did, then clear the mark.
+
+        One write per contact, each on `_id` and so retryable (the driver retries it once
+        across a failover, which an `update_many` is not), in `_id` order a batch at a time.
+        Idempotent (`_cv < version`): when it stops half-way, the mark stays on the
+        customer and the next write of the customer or `customer-context migrate` finishes
+        it (`resume_renames`)."""
+        fields = self._customer_fields(customer_display_name(customer), customer.version)
+        stale: dict[str, Any] = {"customer_id": customer.id, "_cv": {"$lt": customer.version}}
+        last = None
+        while True:
+            query = stale if last is None else {**stale, "_id": {"$gt": last}}
+            ids = [d["_id"] for d in await self._contacts.find(query, {"_id": 1}).sort([("_id", 1)]).limit(RENAME_BATCH).to_list(None)]
+            for contact_id in ids:
+                await self._contacts.update_one({**stale, "_id": contact_id}, {"$set": fields})
+            if len(ids) < RENAME_BATCH:
+                break
+            last = ids[-1]
+        await self._customers.update_one(
+            {"_id": customer.id, "version": customer.version}, {"$unset": {PENDING: ""}}
         )
+
+    async def resume_renames(self) -> int:
+        """Finish every customer rename whose contacts were left half-way; how many."""
+        done = 0
+        async for doc in self._customers.find({PENDING: {"$exists": True}}, WITHOUT_DERIVED):
+            await self._customer_renamed(record_from(Customer, doc))
+            done += 1
+        return done
 
     async def _contact_derived(self, contact: Contact) -> dict[str, Any]:
         """Every derived field of a contact, as a `$set` (migrations.py rewrites with it)."""

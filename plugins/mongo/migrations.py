@@ -57,6 +57,7 @@ class Report:
     indexes_built: list[str] = field(default_factory=list)
     indexes_dropped: list[str] = field(default_factory=list)
     rewritten: dict[str, int] = field(default_factory=dict)
+    renames_resumed: int = 0
     layout: dict[str, Any] = field(default_factory=dict)
 
 
@@ -103,7 +104,7 @@ async def migrate(
     progress: Callable[[str], None] = log.info,
 ) -> Report:
     """Bring the store's database to this code's layout: build missing indexes, drop retired
-    ones, rewrite stale derived fields, then mark the layout. Safe to run again and to run
+    ones, rewrite stale derived fields, finish renames left half-way, then mark the layout. Safe to run again and to run
     while older processes serve (they keep working; run it again once they are gone)."""
     db = store.database
     report = Report()
@@ -128,6 +129,9 @@ async def migrate(
             report.indexes_dropped.append(name)
     report.rewritten["customers"] = await _rewrite(store._customers, Customer, _customer_fields(store), progress)
     report.rewritten["contacts"] = await _rewrite(store._contacts, Contact, store._contact_derived, progress)
+    report.renames_resumed = await store.resume_renames()
+    if report.renames_resumed:
+        progress(f"customers: {report.renames_resumed} renames whose contacts were left half-way finished")
     await store._meta.update_one({"_id": MARKER}, {"$set": CURRENT}, upsert=True)
     report.layout = dict(CURRENT)
     progress(f"the database is in layout {LAYOUT_VERSION} (collation {COLLATION_VERSION})")

@@ -11,16 +11,17 @@ of the steps keeps every reader correct (see `_add_identifiers`, `contacts._foll
 from __future__ import annotations
 
 import heapq
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from service.domain.display_name import customer_display_name
 from service.domain.records import Activity, Customer, EntryStatus, OpenListEntry
 from service.settings import Settings
-from service.storage import DuplicateId, Page, RecordNotFound, StaleVersion
+from service.storage import DuplicateId, Page, RecordNotFound, StaleVersion, StoreUnavailable
 
 from .codec import (
     WITHOUT_DERIVED,
@@ -35,11 +36,12 @@ from .codec import (
     record_document,
     record_from,
 )
-from .connection import make_client, ping, resolved, unavailable_on_connection_loss
-from .contacts import ContactCollection
+from .connection import make_client, ping, redact, resolved, unavailable_on_connection_loss
+from .contacts import PENDING, ContactCollection
 from . import migrations
 
 guarded = unavailable_on_connection_loss
+log = logging.getLogger("customer_context.mongo")
 
 #: A list's totalCount is exact up to this many matches, an estimate beyond (a count reads
 #: every match's index entry, on every shard, per page).
@@ -82,6 +84,8 @@ class MongoStore(ContactCollection):
         self.url = settings.mongodb_url
         self.database_name = settings.mongodb_database
         self.timeout_ms = settings.mongodb_timeout_ms
+        #: No call outlives a request: without a request's own deadline, this bounds it.
+        self.operation_timeout_seconds = settings.request_timeout_seconds
         self.commit_quorum = quorum(settings.mongodb_commit_quorum)
         self.index_build_timeout_seconds = settings.mongodb_index_build_timeout_seconds
         #: Lists count their matches exactly up to here (docs/operations.md, "What grows").
@@ -95,7 +99,7 @@ class MongoStore(ContactCollection):
     # lifecycle -------------------------------------------------------------------------
     def _connect(self) -> Any:
         if self._client is None:
-            self._client = make_client(self.url, self.timeout_ms)
+            self._client = make_client(self.url, self.timeout_ms, int(self.operation_timeout_seconds * 1000))
         if self._db is None:
             db = self._db = self._client.get_database(self.database_name)
             self._customers = db["customers"]
@@ -129,16 +133,19 @@ class MongoStore(ContactCollection):
             await self.close()
             raise
 
-    @guarded
     async def migrate(self, progress: Any = None) -> migrations.Report:
         """Bring the database to this release's layout (`customer-context migrate`), with
-        the commit quorum and index build timeout of the settings."""
+        the commit quorum and index build timeout of the settings. Not bound by a request's
+        time (`guarded`): index builds have their own."""
         self._connect()
         await self.ping()
         kwargs = {} if progress is None else {"progress": progress}
-        return await migrations.migrate(
-            self, commit_quorum=self.commit_quorum, timeout_seconds=self.index_build_timeout_seconds, **kwargs
-        )
+        try:
+            return await migrations.migrate(
+                self, commit_quorum=self.commit_quorum, timeout_seconds=self.index_build_timeout_seconds, **kwargs
+            )
+        except ConnectionFailure as exc:
+            raise StoreUnavailable(f"MongoDB at {redact(self.url)} is unreachable: {exc}") from exc
 
     async def close(self) -> None:
         client, self._db = self._client, None
@@ -282,15 +289,24 @@ class MongoStore(ContactCollection):
         # The compare-and-set below only succeeds if the stored document is still this one.
         previous = record_from(Customer, stored)
         old_keys, new_keys = identifier_keys(previous), identifier_keys(customer)
+        # A rename (or one an earlier write left half-way) re-keys the contacts after the
+        # customer is written; the mark says so until it is done.
+        rekey = customer_display_name(previous) != customer_display_name(customer) or PENDING in stored
+        doc = customer_document(customer)
+        if rekey:
+            doc[PENDING] = True
         await self._add_identifiers(customer.id, new_keys - old_keys, customer.version)
-        result = await self._customers.replace_one(
-            {"_id": customer.id, "version": expected_version}, customer_document(customer)
-        )
+        result = await self._customers.replace_one({"_id": customer.id, "version": expected_version}, doc)
         if result.matched_count == 0:
             await self._raise_conflict(self._customers, customer.id)
         await self._remove_identifiers(customer.id, old_keys - new_keys, customer.version)
-        if customer_display_name(previous) != customer_display_name(customer):
-            await self._customer_renamed(customer)
+        if rekey:
+            try:
+                await self._customer_renamed(customer)
+            except PyMongoError as exc:
+                # The customer is written: the change succeeded. Its contacts keep sorting by
+                # the old name until the mark is acted on (the next write, or migrate).
+                log.warning("customer %s renamed; re-keying its contacts stopped (%s), to be resumed", customer.id, exc)
 
     @guarded
     async def find_customers_by_identifiers(
