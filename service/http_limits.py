@@ -91,7 +91,6 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._reading = _HEAD
         self._head_bytes = 0  # of the request whose head is being read
         self._timer: asyncio.TimerHandle | None = None
-        self._body_deadline = 0.0
         self._refused = False
 
     # -- the connection ------------------------------------------------------------------
@@ -148,7 +147,6 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._reading = _BODY
         super().on_headers_complete()
         if not (self.parser.should_upgrade() and self._should_upgrade()):
-            self._body_deadline = self.loop.time() + self.body_timeout
             self._arm(self.body_timeout, self._body_timed_out)
 
     def on_message_complete(self) -> None:
