@@ -206,11 +206,37 @@ def decode_pair(cursor: str | None, *, dated: bool) -> tuple[str, str] | None:
         key, record_id = json.loads(cursor)
         if not isinstance(key, str) or not isinstance(record_id, str):
             raise ValueError
+        if not (encodable(key) and encodable(record_id)):
+            raise ValueError
         if dated:
             key = timestamp(datetime.fromisoformat(key))
         return key, record_id
     except (ValueError, TypeError, RecursionError) as exc:
         raise InvalidCursor(cursor) from exc
+
+
+def encodable(text: str) -> bool:
+    """Whether BSON can hold `text`: JSON's escapes can spell a lone surrogate ("\\ud800"),
+    which Python keeps and BSON's UTF-8 refuses (on a real server; mongomock never encodes)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def storable(value: Any) -> bool:
+    """Whether every string in a filter (dicts, lists, regexes) is `encodable`: a filter
+    that is not cannot match anything stored, and a real server would refuse it."""
+    if isinstance(value, str):
+        return encodable(value)
+    if isinstance(value, Regex):
+        return encodable(value.pattern)
+    if isinstance(value, dict):
+        return all(storable(k) and storable(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(storable(v) for v in value)
+    return True
 
 
 def keyset(fields: Sequence[str], values: Sequence[Any], descending: bool) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from .codec import (
     contact_sort_fields,
     contact_token_filter,
     customer_part_keys,
+    encodable,
     encode_cursor,
     nest,
     record_from,
@@ -209,6 +210,8 @@ class ContactCollection:
         if (order, descending, locale) != (q.order.value, q.descending, q.sort_locale):
             raise InvalidCursor(cursor)  # a cursor from another ordering of the list
         if not (isinstance(keys, list) and len(keys) == width and all(isinstance(k, str) for k in [*keys, cid])):
+            raise InvalidCursor(cursor)
+        if not all(encodable(k) for k in [*keys, cid]):
             raise InvalidCursor(cursor)
         return [*keys, cid]
 

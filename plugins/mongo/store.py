@@ -28,6 +28,7 @@ from .codec import (
     customer_document,
     decode_pair,
     email_key,
+    encodable,
     encode_cursor,
     identifier_keys,
     keyset,
@@ -35,6 +36,7 @@ from .codec import (
     prefix,
     record_document,
     record_from,
+    storable,
 )
 from .connection import make_client, ping, redact, resolved, unavailable_on_connection_loss
 from .contacts import PENDING, ContactCollection
@@ -159,7 +161,7 @@ class MongoStore(ContactCollection):
     # helpers ---------------------------------------------------------------------------
     @staticmethod
     async def _by_ids(collection: Any, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        unique = list(dict.fromkeys(ids))
+        unique = [i for i in dict.fromkeys(ids) if encodable(i)]  # others are no stored id
         if not unique:
             return {}
         docs = await collection.find({"_id": {"$in": unique}}, WITHOUT_DERIVED).to_list(None)
@@ -221,6 +223,8 @@ class MongoStore(ContactCollection):
         projection: dict[str, int] | None = None,
     ) -> Page:
         """One page of `base`'s matches in (fields..., _id) order after the key `after`."""
+        if not storable(base):  # a searched word no stored text can hold (a lone surrogate)
+            return Page([], 0, False, after is not None)
         query = base if after is None else both(base, keyset(fields, after, descending))
         direction = -1 if descending else 1
         order = [(f, direction) for f in fields] + [("_id", direction)]
@@ -312,7 +316,7 @@ class MongoStore(ContactCollection):
     async def find_customers_by_identifiers(
         self, *, phones: Sequence[str], emails: Sequence[str], limit: int
     ) -> list[Customer]:
-        keys = list(dict.fromkeys([phone_key(p) for p in phones] + [email_key(e) for e in emails]))
+        keys = [k for k in dict.fromkeys([phone_key(p) for p in phones] + [email_key(e) for e in emails]) if encodable(k)]
         if not keys:
             return []
         # Targeted reads when sharded on hashed _id: the pointers, then the customers.
@@ -336,7 +340,7 @@ class MongoStore(ContactCollection):
         # block is read up to `block_read_limit` ids (in id order, from the (_blocking, _id)
         # index), so a very common name costs a bounded read, not its whole block.
         shared: Counter[str] = Counter()
-        for key in dict.fromkeys(keys):
+        for key in filter(encodable, dict.fromkeys(keys)):
             cursor = self._customers.find({"_blocking": key}, {"_id": 1}).sort([("_blocking", 1), ("_id", 1)])
             shared.update(doc["_id"] for doc in await cursor.limit(self.block_read_limit).to_list(None))
         best = heapq.nsmallest(limit, shared.items(), key=lambda item: (-item[1], item[0]))
