@@ -705,7 +705,7 @@ const scenarios = {
       check('the screen pop is on top, headed and timed, above the open list and in sight');
     }
     await noHorizontalScroll('open list');
-    await shot(narrow ? '41-caller-first-800' : '40-caller-first');
+    await (narrow ? shot('41-caller-first-800') : shot('40-caller-first'));
 
     // -- Candidates that tell themselves apart; the form's actions in sight.
     const switchboard = '+420 222 333 444';
@@ -723,7 +723,7 @@ const scenarios = {
     await inSight(form.locator('[data-action="create"]'), 'Create');
     await inSight(form.locator('[data-action="close"]'), 'Close');
     check('candidates show phone, email, organisation and why they matched; Create and Close are in sight');
-    await shot(narrow ? '43-candidates-800' : '42-candidates');
+    await (narrow ? shot('43-candidates-800') : shot('42-candidates'));
     await page.keyboard.press('Escape');
     await page.locator('dialog.confirm[open] [data-action="keep"]').click();
     await page.locator('dialog[open]').waitFor({ state: 'detached' });
@@ -741,7 +741,7 @@ const scenarios = {
     assert.equal(await page.locator('#unassociated .btn.primary').count(), 0, 'Create is not a primary button on every row');
     const findBox = await page.locator('#find-title').boundingBox();
     assert.ok(findBox.y < (await page.locator('#unassociated-title').boundingBox()).y, 'Find a customer comes first');
-    await shot(narrow ? '45-management-pane-800' : '44-management-pane');
+    await (narrow ? shot('45-management-pane-800') : shot('44-management-pane'));
     const readOnly = await browser.newContext({ locale: 'en-GB', viewport: { width, height: 900 } });
     const reader = await readOnly.newPage();
     await reader.goto(`${base}/gadget/`);
@@ -778,7 +778,7 @@ const scenarios = {
     await edit.locator('[data-action="save"]').click();
     assert.equal(await errorOf(edit.getByLabel('Email')), 'This is not a valid email address.', 'the field error has no API path');
     await edit.getByLabel('Email').fill(`jan.novacek@example.cz`);
-    await shot(narrow ? '47-edit-customer-800' : '46-edit-customer');
+    await (narrow ? shot('47-edit-customer-800') : shot('46-edit-customer'));
     await edit.locator('[data-action="save"]').click();
     await edit.waitFor({ state: 'detached' });
     await page.locator('#customer-title', { hasText: `Jan Nováček` }).waitFor();
@@ -826,7 +826,7 @@ const scenarios = {
     assert.equal(await page.locator('[data-action="more-activities"]').count(), 0, 'no more pages');
     assert.equal(await page.evaluate(() => document.activeElement.dataset.activityId !== undefined), true, 'focus moves to the first activity shown');
     check('the activities tab shows direction, subject, text and agent, and pages on to older activities');
-    await shot(narrow ? '49-activities-800' : '48-activities');
+    await (narrow ? shot('49-activities-800') : shot('48-activities'));
 
     // -- New contact from the directory: find the customer, then the contact form.
     await page.goto(`${base}/gadget/#/contacts`);
@@ -839,7 +839,7 @@ const scenarios = {
     const picker = dialog();
     await picker.getByLabel('Name, email or phone').fill(`Nováček`);
     await picker.locator(`[data-pick="${jan.id}"]`).waitFor();
-    await shot(narrow ? '51-new-contact-customer-800' : '50-new-contact-customer');
+    await (narrow ? shot('51-new-contact-customer-800') : shot('50-new-contact-customer'));
     await picker.locator(`[data-pick="${jan.id}"]`).click();
     const contactForm = dialog();
     await contactForm.getByLabel('First name').waitFor();
@@ -851,7 +851,7 @@ const scenarios = {
     assert.equal(await contactForm.getByLabel('Reminder contact').isDisabled(), false, 'an email makes the reminder flag available');
     assert.match(await contactForm.getByLabel('Phone').getAttribute('aria-describedby'), /hint/);
     assert.match(await contactForm.locator('.field[data-field="phone"] .hint').textContent(), /601 123 456/);
-    await shot(narrow ? '53-new-contact-form-800' : '52-new-contact-form');
+    await (narrow ? shot('53-new-contact-form-800') : shot('52-new-contact-form'));
     await contactForm.locator('[data-action="save"]').click();
     await contactForm.waitFor({ state: 'detached' });
     const search = page.getByLabel('Search contacts');
@@ -880,7 +880,7 @@ const scenarios = {
     await page.locator('#directory tbody tr').nth(2).waitFor();
     await noBrokenWords(`directory at ${width} px`);
     await noHorizontalScroll('contact directory');
-    await shot(narrow ? '55-directory-800' : '54-directory');
+    await (narrow ? shot('55-directory-800') : shot('54-directory'));
     await page.goto(`${base}/gadget/?lang=de#/contacts`);
     await page.locator('#directory tbody tr').nth(2).waitFor();
     assert.equal((await page.locator('#directory tbody [data-action="edit"]').first().textContent()).startsWith('Bearbeiten'), true);

@@ -129,7 +129,7 @@ export function openContactForm({ customerId = null, role = 'ADDITIONAL', contac
       editing && contact.owner ? h('p', { class: 'meta owner' }, t('owner', { owner: contact.owner })) : null,
       h(
         'div',
-        { class: 'actions' },
+        { class: 'actions sticky-actions' },
         h('button', { type: 'submit', class: 'btn primary', dataset: { action: 'save' } }, t('save')),
         h(
           'button',
