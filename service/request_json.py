@@ -74,17 +74,21 @@ def _loads_strictly(data: bytes | str, field: str) -> Any:
 
 
 def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether arrays and objects nest deeper than `limit`; walks containers only, without
-    recursion (a value may be nested 1,000 deep)."""
+    """Whether arrays and objects nest deeper than `limit`. Walks containers only, without
+    recursion (a value may be nested 1,000 deep); an empty container below the limit is not
+    visited, so a wide body of `[]`s costs one pass over its items."""
     kind = type(value)
     if kind is not dict and kind is not list:
         return False
     stack = [(value, 1)]
     while stack:
         container, depth = stack.pop()
-        if depth > limit:
-            return True
-        for item in container.values() if type(container) is dict else container:
-            if type(item) is dict or type(item) is list:
+        items = container.values() if type(container) is dict else container
+        if depth == limit:
+            if any(type(item) is dict or type(item) is list for item in items):
+                return True
+            continue
+        for item in items:
+            if (type(item) is dict or type(item) is list) and item:
                 stack.append((item, depth + 1))
     return False
