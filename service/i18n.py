@@ -297,11 +297,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "sr-Latn": "Ovaj kupac već ima {limit} kontakata, što je najveći dozvoljeni broj.",
     },
     "duplicate_suspected": {
-        "en": "This customer looks like {count} existing customer(s). Check them; if this is a different customer, confirm it to create it.",
+        "en": "This customer looks like existing customers (count: {count}). Check them; if this is a different customer, confirm it to create it.",
         "cs": "Tento zákazník se podobá existujícím zákazníkům (počet: {count}). Zkontrolujte je; pokud jde o jiného zákazníka, potvrďte vytvoření.",
         "sk": "Tento zákazník sa podobá existujúcim zákazníkom (počet: {count}). Skontrolujte ich; ak ide o iného zákazníka, potvrďte vytvorenie.",
         "de": "Dieser Kunde ähnelt {count} vorhandenen Kunden. Prüfen Sie diese; ist es ein anderer Kunde, bestätigen Sie das Anlegen.",
-        "nb": "Denne kunden ligner {count} eksisterende kunde(r). Sjekk dem; er det en annen kunde, bekreft for å opprette den.",
+        "nb": "Denne kunden ligner eksisterende kunder (antall: {count}). Sjekk dem; er det en annen kunde, bekreft for å opprette den.",
         "sr-Latn": "Ovaj kupac liči na postojeće kupce (broj: {count}). Proverite ih; ako je reč o drugom kupcu, potvrdite kreiranje.",
     },
     "forbidden": {
