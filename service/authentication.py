@@ -159,7 +159,9 @@ def is_graphiql_page(scope: Scope, serves_graphiql: bool) -> bool:
     if not serves_graphiql or scope["method"] != "GET" or names_an_operation(scope.get("query_string", b"")):
         return False
     accept = b", ".join(value for name, value in scope["headers"] if name.lower() == b"accept")
-    return b"text/html" in accept.lower()
+    # As Strawberry decides to render the page (case and all), so that what passes here
+    # without a token is always the page and never reaches an operation.
+    return b"text/html" in accept
 
 
 def unauthenticated(headers: dict[str, str]) -> tuple[Message, Message]:

@@ -122,6 +122,7 @@ TOKENLESS = [
     pytest.param("GET", f"query={OPERATION}", {"Accept": "text/html, application/json"}, b"", id="html and json"),
     pytest.param("GET", f"query={OPERATION}", {}, b"", id="no accept"),
     pytest.param("GET", "", {"Accept": "*/*"}, b"", id="no parameters, not a browser"),
+    pytest.param("GET", "", {"Accept": "TEXT/HTML"}, b"", id="no parameters, html in capitals"),
     pytest.param("HEAD", f"query={OPERATION}", {"Accept": "text/html"}, b"", id="HEAD"),
     pytest.param("POST", "", {"Accept": "text/html", "Content-Type": JSON}, json.dumps({"query": VIEWER}).encode(), id="POST accepting html"),
     pytest.param("POST", "", {"Content-Type": JSON}, json.dumps({"query": VIEWER}).encode(), id="POST json"),
