@@ -70,6 +70,15 @@ class Settings:
     max_query_depth: int = _setting(12, "deepest nesting of fields an operation may have, counted through fragments")
     max_aliases: int = _setting(30, "most aliases (`name: field`) one operation may use")
     max_query_tokens: int = _setting(2000, "most lexical tokens (names, punctuation, values, comments) a GraphQL document may have")
+    max_query_complexity: int = _setting(
+        60_000,
+        "most work checking a new document may take: pairs of fields sharing a response name, weighted by their sizes "
+        "(QUERY_TOO_COMPLEX; docs/security.md, CPU budget)",
+    )
+    max_result_size: int = _setting(
+        50_000,
+        "most values an operation's answer may hold, each list counted at the most it can hold (QUERY_TOO_COSTLY)",
+    )
     max_batch_size: int = _setting(10, "most operations in one batched request (a JSON array of operations)")
     max_body_bytes: int = _setting(1_000_000, "largest request body in bytes; larger ones are refused with 413")
     header_timeout_seconds: float = _setting(
@@ -163,6 +172,8 @@ class Settings:
             ("max_query_depth", 1),
             ("max_aliases", 0),
             ("max_query_tokens", 1),
+            ("max_query_complexity", 0),
+            ("max_result_size", 1),
             ("max_batch_size", 1),
             ("max_body_bytes", 1),
             ("max_header_bytes", 1024),

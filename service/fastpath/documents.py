@@ -5,7 +5,10 @@ Only documents that parsed and validated without an error are kept: a document w
 goes through Strawberry's own path every time, which words the errors in the request's
 language. Validation here runs the very rules that path runs (graphql-core's specified
 rules, Strawberry's two, and the service's limits from service/schema/limits.py), so a
-document is kept exactly when that path would have accepted it.
+document is kept exactly when that path would have accepted it; before them, as on that
+path, a document over the validation budget (`document_budget_error`) is not validated at
+all. A kept document's operations each get a `ListGuard` (service/schema/budget.py) on first
+use, which the fast path checks every request's variables with before coercing them.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from graphql import (
 )
 from strawberry.schema.schema import validate_document
 
-from ..schema.limits import Limits, limit_rules
+from ..schema.budget import ListGuard
+from ..schema.limits import Limits, document_budget_error, limit_rules
 
 #: Distinct documents kept; clients send a handful of operations over and over, so this
 #: bounds memory against a client that sends a new document with every request.
@@ -41,6 +45,15 @@ class CachedDocument:
     fragments: dict[str, FragmentDefinitionNode]
     #: operation name -> compiled plan, or None when the operation cannot be compiled.
     plans: dict[str | None, Any] = field(default_factory=dict)
+    #: operation name -> where its list inputs are and how long each may be.
+    guards: dict[str | None, ListGuard] = field(default_factory=dict)
+
+    def guard(self, schema: GraphQLSchema, name: str | None) -> ListGuard:
+        """The `ListGuard` of operation `name` (a name `operation` found)."""
+        found = self.guards.get(name)
+        if found is None:
+            found = self.guards[name] = ListGuard(schema, self.operations[name], self.fragments)
+        return found
 
     def operation(self, name: str | None) -> OperationDefinitionNode | None:
         """The operation a request names; without a name, the document's only operation."""
@@ -79,6 +92,8 @@ class DocumentCache:
         except GraphQLError:
             return None
         # The locale only words errors, and a document with errors is not kept.
+        if document_budget_error(document, limits, "en") is not None:
+            return None
         rules = (*specified_rules, *limit_rules(limits, "en"))
         if validate_document(self.schema, document, rules):
             return None

@@ -4,9 +4,13 @@ has its own code and names the limit (message and `extensions.limit`).
 | Code | Checked | Setting |
 |---|---|---|
 | QUERY_TOO_LARGE | while parsing: lexical tokens, comments included | max_query_tokens |
+| QUERY_TOO_COMPLEX | before validation: pairs of same-named fields graphql-core would compare | max_query_complexity |
 | QUERY_TOO_DEEP | validation: nesting of fields, through fragments | max_query_depth |
 | TOO_MANY_ALIASES | validation: aliases per operation, through fragments | max_aliases |
 | INTROSPECTION_DISABLED | validation: __schema / __type | introspection, production |
+| QUERY_TOO_COSTLY | validation: values the answer may hold, lists at their largest | max_result_size |
+| LIST_TOO_LONG | before variables are coerced: items in one list input | budget.LIST_LIMITS |
+| INPUT_OBJECT_TOO_LARGE | before variables are coerced: keys of an input object, past its fields + 10 | the schema |
 | BATCH_TOO_LARGE | the HTTP view (400): operations in one JSON array | max_batch_size |
 | REQUEST_TOO_LARGE | the HTTP middleware (413): body bytes | max_body_bytes |
 | TIMEOUT | the HTTP view: a request's running time | request_timeout_seconds |
@@ -18,6 +22,10 @@ that each spread the next twice take them seconds). Fragment cycles end the walk
 core's NoFragmentCyclesRule reports them. Introspection fields (`__schema`, `__type`) do not
 count towards depth, as GraphiQL's own schema query nests 15 deep; graphql-core's
 MaxIntrospectionDepthRule (part of its specified rules) bounds introspection's fan-out.
+
+The CPU budget (QUERY_TOO_COMPLEX, QUERY_TOO_COSTLY, LIST_TOO_LONG) is measured in
+service/schema/budget.py; this module words its errors and applies it on Strawberry's path
+(`GraphQLLimits`) and, through `document_budget_error` and `limit_rules`, on the fast path.
 
 Messages follow the request's language; codes and the `limit` never change with it.
 """
@@ -33,6 +41,7 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
+    ExecutionResult as CoreExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -50,13 +59,16 @@ from strawberry.types.graphql import OperationType
 
 from ..i18n import DEFAULT, format_number
 from ..settings import Settings
+from .budget import ListTooLong, Over, list_guard, overlap_cost, result_size
 
 __all__ = [
     "GraphQLLimits",
     "Limits",
     "OperationWatch",
+    "document_budget_error",
     "error_entry",
     "limit_error",
+    "list_too_long_error",
     "limits_of",
     "message",
     "reset_watch",
@@ -143,6 +155,38 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "nb": "Dette er ikke en gyldig GraphQL-forespørsel: {reason}",
         "sr-Latn": "Ovo nije ispravan GraphQL zahtev: {reason}",
     },
+    "query_too_complex": {
+        "en": "This operation repeats fields too often to be checked: comparing its fields that share a name would cost more than {limit} units. Ask for each field once, or give repeats different aliases.",
+        "cs": "Tato operace opakuje pole příliš často, než aby ji šlo ověřit: porovnání jejích polí se stejným názvem by stálo více než {limit} jednotek. Ptejte se na každé pole jednou, nebo opakováním dejte různé aliasy.",
+        "sk": "Táto operácia opakuje polia príliš často na to, aby sa dala overiť: porovnanie jej polí s rovnakým názvom by stálo viac ako {limit} jednotiek. Pýtajte sa na každé pole raz, alebo opakovaniam dajte rôzne aliasy.",
+        "de": "Diese Operation wiederholt Felder zu oft, um geprüft zu werden: Der Vergleich ihrer gleichnamigen Felder würde mehr als {limit} Einheiten kosten. Fragen Sie jedes Feld einmal ab oder geben Sie Wiederholungen verschiedene Aliase.",
+        "nb": "Denne operasjonen gjentar felt for ofte til å kunne kontrolleres: å sammenligne feltene med samme navn ville koste mer enn {limit} enheter. Spør etter hvert felt én gang, eller gi gjentakelser ulike aliaser.",
+        "sr-Latn": "Ova operacija previše često ponavlja polja da bi mogla da se proveri: poređenje njenih polja istog imena koštalo bi više od {limit} jedinica. Tražite svako polje jednom ili ponavljanjima dajte različite alijase.",
+    },
+    "query_too_costly": {
+        "en": "This operation's answer could hold more than {limit} values (each list counted at the most it can hold, a connection at its `first`). Ask for smaller pages or fewer nested lists.",
+        "cs": "Odpověď na tuto operaci by mohla obsahovat více než {limit} hodnot (každý seznam počítaný v největší možné délce, stránkování podle `first`). Žádejte menší stránky nebo méně vnořených seznamů.",
+        "sk": "Odpoveď na túto operáciu by mohla obsahovať viac ako {limit} hodnôt (každý zoznam počítaný v najväčšej možnej dĺžke, stránkovanie podľa `first`). Žiadajte menšie stránky alebo menej vnorených zoznamov.",
+        "de": "Die Antwort auf diese Operation könnte mehr als {limit} Werte enthalten (jede Liste in ihrer größtmöglichen Länge gezählt, eine Verbindung nach `first`). Fragen Sie kleinere Seiten oder weniger verschachtelte Listen ab.",
+        "nb": "Svaret på denne operasjonen kan inneholde mer enn {limit} verdier (hver liste regnet med sin største lengde, en forbindelse etter `first`). Be om mindre sider eller færre nøstede lister.",
+        "sr-Latn": "Odgovor na ovu operaciju mogao bi da sadrži više od {limit} vrednosti (svaka lista računata u najvećoj mogućoj dužini, stranica prema `first`). Tražite manje stranice ili manje ugnežđenih lista.",
+    },
+    "list_too_long": {
+        "en": "The list {field} holds {count} items; at most {limit} are allowed.",
+        "cs": "Seznam {field} obsahuje {count} položek; povoleno je nejvýše {limit}.",
+        "sk": "Zoznam {field} obsahuje {count} položiek; povolených je najviac {limit}.",
+        "de": "Die Liste {field} enthält {count} Einträge; erlaubt sind höchstens {limit}.",
+        "nb": "Listen {field} inneholder {count} elementer; høyst {limit} er tillatt.",
+        "sr-Latn": "Lista {field} sadrži {count} stavki; dozvoljeno je najviše {limit}.",
+    },
+    "input_object_too_large": {
+        "en": "The value of {field} holds {count} keys; its type {type} has {limit} fields.",
+        "cs": "Hodnota {field} obsahuje {count} klíčů; její typ {type} má {limit} polí.",
+        "sk": "Hodnota {field} obsahuje {count} kľúčov; jej typ {type} má {limit} polí.",
+        "de": "Der Wert von {field} enthält {count} Schlüssel; sein Typ {type} hat {limit} Felder.",
+        "nb": "Verdien av {field} inneholder {count} nøkler; typen {type} har {limit} felt.",
+        "sr-Latn": "Vrednost {field} sadrži {count} ključeva; njen tip {type} ima {limit} polja.",
+    },
     "graphiql_disabled": {
         "en": "GraphiQL is not served by this service; send GraphQL operations to this address with POST.",
         "cs": "Tato služba GraphiQL neposkytuje; operace GraphQL posílejte na tuto adresu metodou POST.",
@@ -208,6 +252,10 @@ class Limits:
     aliases: int
     tokens: int
     introspection: bool
+    complexity: int = _DEFAULTS.max_query_complexity
+    result_size: int = _DEFAULTS.max_result_size
+    #: (default, largest) `first` of a connection: what result_size counts a page as.
+    page: tuple[int, int] = (_DEFAULTS.default_page_size, _DEFAULTS.max_page_size)
 
 
 def limits_of(context: Any) -> Limits:
@@ -227,6 +275,9 @@ def limits_of_settings(settings: Any) -> Limits:
             aliases=settings.max_aliases,
             tokens=settings.max_query_tokens,
             introspection=settings.allows_introspection,
+            complexity=settings.max_query_complexity,
+            result_size=settings.max_result_size,
+            page=(settings.default_page_size, settings.max_page_size),
         )
         if len(_LIMITS) > 64:  # settings are made once per app; tests make many
             _LIMITS.clear()
@@ -300,7 +351,7 @@ def limit_rules(limits: Limits, locale: str) -> list[type[ValidationRule]]:
     """The validation rules that hold a document to `limits` (depth, aliases, and no
     introspection where it is off), their errors in `locale`: what Strawberry's path adds
     to graphql-core's rules, and what the fast path validates its cached documents with."""
-    rules: list[type[ValidationRule]] = [_shape_rule(limits, locale)]
+    rules: list[type[ValidationRule]] = [_shape_rule(limits, locale), _result_rule(limits, locale)]
     if not limits.introspection:
         rules.append(_introspection_rule(locale))
     return rules
@@ -337,6 +388,56 @@ def _shape_rule(limits: Limits, locale: str) -> type[ValidationRule]:
                     )
 
     return OperationShapeRule
+
+
+def _result_rule(limits: Limits, locale: str) -> type[ValidationRule]:
+    class ResultSizeRule(ValidationRule):
+        """QUERY_TOO_COSTLY, per operation (service/schema/budget.py)."""
+
+        def enter_document(self, node: DocumentNode, *_args: Any) -> None:
+            for operation in node.definitions:
+                if not isinstance(operation, OperationDefinitionNode):
+                    continue
+                try:
+                    result_size(self.context.schema, node, operation, page=limits.page, limit=limits.result_size)
+                except Over as over:
+                    self.report_error(
+                        limit_error(
+                            locale,
+                            "QUERY_TOO_COSTLY",
+                            "query_too_costly",
+                            limit=limits.result_size,
+                            nodes=operation,
+                        )
+                    )
+
+    return ResultSizeRule
+
+
+def document_budget_error(document: DocumentNode, limits: Limits, locale: str) -> GraphQLError | None:
+    """QUERY_TOO_COMPLEX when checking `document` would cost graphql-core's validation more
+    than the budget allows, else None. Call it after parsing and before validating a new
+    document: Strawberry's path (`GraphQLLimits`), the fast path's document cache, and any
+    other path that validates documents (subscriptions go through GraphQLLimits)."""
+    try:
+        overlap_cost(document, limits.complexity)
+    except Over:
+        return limit_error(locale, "QUERY_TOO_COMPLEX", "query_too_complex", limit=limits.complexity)
+    return None
+
+
+def list_too_long_error(found: ListTooLong, locale: str) -> GraphQLError:
+    """LIST_TOO_LONG for a list input over its limit; `extensions.field` names the argument
+    or input field, `extensions.coordinate` its schema coordinate (as the `limits` query
+    reports it)."""
+    if found.kind == "object":
+        error = limit_error(
+            locale, "INPUT_OBJECT_TOO_LARGE", "input_object_too_large", limit=found.limit, field=found.field, count=found.count, type=found.coordinate
+        )
+    else:
+        error = limit_error(locale, "LIST_TOO_LONG", "list_too_long", limit=found.limit, field=found.field, count=found.count)
+    error.extensions.update(field=found.field, coordinate=found.coordinate)
+    return error
 
 
 def _introspection_rule(locale: str) -> type[ValidationRule]:
@@ -405,6 +506,7 @@ class GraphQLLimits(SchemaExtension):
         # bounds the work of lexing whatever the document is made of.
         ec.parse_options["max_tokens"] = limits.tokens
         ec.validation_rules = (*ec.validation_rules, *limit_rules(limits, locale))
+        self._limits, self._locale = limits, locale
         yield
         result = ec.result
         errors = getattr(result, "errors", None)
@@ -419,8 +521,24 @@ class GraphQLLimits(SchemaExtension):
                 return limit_error(locale, "QUERY_TOO_LARGE", "query_too_large", limit=limits.tokens)
         return error
 
+    def on_validate(self) -> Iterator[None]:
+        # Before graphql-core's rules: a document over the budget is refused without them
+        # (Strawberry skips validation when errors are already set).
+        ec = self.execution_context
+        if ec.graphql_document is not None and ec.pre_execution_errors is None:
+            error = document_budget_error(ec.graphql_document, self._limits, self._locale)
+            if error is not None:
+                ec.pre_execution_errors = [error]
+        yield
+
     def on_execute(self) -> Iterator[None]:
+        ec = self.execution_context
         watch = _WATCH.get()
         if watch is not None:
-            watch.operation_type = self.execution_context.operation_type
+            watch.operation_type = ec.operation_type
+        # Before graphql-core coerces the variables: a result set here is answered instead.
+        guard = list_guard(ec.schema._schema, ec.graphql_document, ec.operation_name)
+        found = guard.check(ec.variables) if guard is not None else None
+        if found is not None:
+            ec.result = CoreExecutionResult(data=None, errors=[list_too_long_error(found, self._locale)])
         yield

@@ -12,6 +12,7 @@ from strawberry.types import Info
 from ..usecases import matching, queries
 from ..domain import limits as domain_limits
 from ..domain.errors import UserError as DomainUserError
+from . import budget
 from .context import to_graphql_error
 from .errors import not_found
 from .ids import cursor_in, from_global_id, raw_id_of
@@ -58,6 +59,15 @@ class Viewer:
         return await visible(info.context, "Customer", self.customer_id)
 
 
+@strawberry.type(description="How many items one list input (an argument or an input field) may hold (LIST_TOO_LONG).")
+class ListLimit:
+    input: str = strawberry.field(
+        description="The input as a schema coordinate: `Type.field` for an input field (ContactFilter.searchIn), "
+        "`Type.field(argument:)` for an argument."
+    )
+    max_items: int = strawberry.field(description="Items it may hold; a longer list is refused before anything runs.")
+
+
 @strawberry.type(
     description="What this service accepts, as data: a form sets maxlength and list sizes from it, a list its page "
     "size, instead of copying numbers from the docs."
@@ -73,6 +83,18 @@ class Limits:
     max_match_candidates: int = strawberry.field(description="The largest `limit` matchCustomers accepts.")
     max_query_depth: int = strawberry.field(description="How deep an operation may nest fields (QUERY_TOO_DEEP).")
     max_aliases: int = strawberry.field(description="Aliases one operation may use (TOO_MANY_ALIASES).")
+    max_query_complexity: int = strawberry.field(
+        description="How much comparing an operation's fields that share a response name may cost (QUERY_TOO_COMPLEX); "
+        "an operation that asks for each field once costs nothing."
+    )
+    max_result_size: int = strawberry.field(
+        description="Values an operation's answer may hold, each list counted at the most it can hold and a connection "
+        "at its `first` (QUERY_TOO_COSTLY)."
+    )
+    list_limits: list[ListLimit] = strawberry.field(
+        description="Every list input and the items it may hold (LIST_TOO_LONG). A customer's emails, phones and "
+        "attributes have smaller limits checked with the data (emailsPerCustomer ...: TOO_MANY_ITEMS)."
+    )
     phone_region: str = strawberry.field(
         description="The region (ISO 3166-1 alpha-2, e.g. `CZ`) whose national phone numbers are accepted without a "
         "country code (`--default-region`); other numbers need their international form (INVALID_PHONE)."
@@ -95,6 +117,9 @@ class Query:
             max_match_candidates=matching.MAX_CANDIDATES,
             max_query_depth=settings.max_query_depth,
             max_aliases=settings.max_aliases,
+            max_query_complexity=settings.max_query_complexity,
+            max_result_size=settings.max_result_size,
+            list_limits=[ListLimit(input=coordinate, max_items=items) for coordinate, items in budget.LIST_LIMITS.items()],
             phone_region=settings.default_region.upper(),
         )
 
