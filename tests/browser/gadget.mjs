@@ -881,10 +881,12 @@ const scenarios = {
     await noBrokenWords(`directory at ${width} px`);
     await noHorizontalScroll('contact directory');
     await (narrow ? shot('55-directory-800') : shot('54-directory'));
-    await page.goto(`${base}/gadget/?lang=de#/contacts`);
-    await page.locator('#directory tbody tr').nth(2).waitFor();
-    assert.equal((await page.locator('#directory tbody [data-action="edit"]').first().textContent()).startsWith('Bearbeiten'), true);
-    await noBrokenWords(`German directory at ${width} px`);
+    for (const [lang, edit] of [['de', 'Bearbeiten'], ['cs', 'Upravit'], ['sk', 'Editovať'], ['nb', 'Rediger'], ['sr', 'Uredi']]) {
+      await page.goto(`${base}/gadget/?lang=${lang}#/contacts`);
+      await page.locator('#directory tbody tr').nth(2).waitFor();
+      assert.equal((await page.locator('#directory tbody [data-action="edit"]').first().textContent()).startsWith(edit), true, lang);
+      await noBrokenWords(`directory in ${lang} at ${width} px`);
+    }
   },
 
   /** Local development mode: no token, no sign-in. */
