@@ -130,7 +130,24 @@ class Settings:
         100, "events a subscriber may fall behind before its subscription ends with SUBSCRIBER_TOO_SLOW"
     )
     connection_init_timeout_seconds: float = _setting(
-        10.0, "how long a new WebSocket may take to send connection_init before it is closed (4408)"
+        3.0, "how long a new WebSocket may take to send connection_init before it is closed (4408)"
+    )
+    max_pending_websockets: int = _setting(
+        100,
+        "most WebSockets one process keeps open before their connection_init is acknowledged (tokenless, counted apart "
+        "from --max-websocket-connections); more are closed with 1013 Try Again Later",
+    )
+    max_pending_websockets_per_client: int = _setting(
+        10, "most WebSockets one client address may have open before their connection_init is acknowledged; more: 1013"
+    )
+    max_websocket_connections_per_actor: int = _setting(
+        50, "most acknowledged WebSocket connections one actor (a token, an account) may hold in one process; more: 1013"
+    )
+    websocket_messages_per_second: float = _setting(
+        10.0, "messages one WebSocket may send per second, on average; a socket that sends faster is closed with 4429"
+    )
+    websocket_message_burst: int = _setting(
+        60, "messages one WebSocket may send at once before --websocket-messages-per-second applies (connecting and subscribing)"
     )
     publish_queue_size: int = _setting(
         10000, "live events waiting to be published (a slow pub/sub); past it the oldest are dropped and logged"
@@ -178,6 +195,10 @@ class Settings:
             ("max_body_bytes", 1),
             ("max_header_bytes", 1024),
             ("max_websocket_connections", 0),
+            ("max_pending_websockets", 1),
+            ("max_pending_websockets_per_client", 1),
+            ("max_websocket_connections_per_actor", 1),
+            ("websocket_message_burst", 1),
             ("max_subscriptions_per_connection", 1),
             ("subscription_queue_size", 1),
             ("publish_queue_size", 1),
@@ -188,6 +209,10 @@ class Settings:
         if not (math.isfinite(self.connection_init_timeout_seconds) and self.connection_init_timeout_seconds > 0):
             raise ConfigurationError(
                 f"connection init timeout seconds must be a positive number of seconds, not {self.connection_init_timeout_seconds}"
+            )
+        if not (math.isfinite(self.websocket_messages_per_second) and self.websocket_messages_per_second > 0):
+            raise ConfigurationError(
+                f"websocket messages per second must be a positive number, not {self.websocket_messages_per_second}"
             )
         for name in ("header_timeout_seconds", "body_timeout_seconds"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):

@@ -7,11 +7,22 @@ legacy subscriptions-transport-ws protocol, also named `graphql-ws`, is refused 
   development mode, where a connection without a credential is the local developer. A
   missing or bad credential closes the socket with 4403 Forbidden. The actor is fixed for
   the connection's life.
-- Bounds: connections per process (`--max-websocket-connections`; one more is accepted and
-  closed at once with 1013 Try Again Later), subscriptions per connection
-  (`--max-subscriptions-per-connection`; one more gets an `error` TOO_MANY_SUBSCRIPTIONS),
-  time to `connection_init` (`--connection-init-timeout-seconds`; then 4408), message size
-  (the server's, see cli.py), a subscriber's queue (service/pubsub.py).
+- Bounds (service/websocket_limits.py counts the slots): sockets not yet acknowledged have a
+  budget of their own, per process (`--max-pending-websockets`) and per client address
+  (`--max-pending-websockets-per-client`), and `--connection-init-timeout-seconds` to send
+  `connection_init` (then 4408); acknowledged connections are counted per process
+  (`--max-websocket-connections`) and per actor (`--max-websocket-connections-per-actor`).
+  A socket over a cap is closed with 1013 Try Again Later, so strangers holding pending
+  sockets never take an authenticated client's slot. Messages per socket are a token
+  bucket (`--websocket-messages-per-second`, `--websocket-message-burst`; faster: 4429).
+  Subscriptions per connection (`--max-subscriptions-per-connection`; one more gets an
+  `error` TOO_MANY_SUBSCRIPTIONS), message size (the server's, see cli.py), a subscriber's
+  queue (service/pubsub.py).
+- Every message is checked for the protocol's shape before it is acted on: anything but a
+  JSON object of a known `type` with the fields that type needs closes the socket with 4400
+  and a reason (graphql-transport-ws's code), never an exception.
+- Subscription documents are parsed and validated once per text and limits (the fast
+  path's DocumentCache) and handed to Strawberry ready (service/schema/prepared.py).
 - Only subscriptions: a query or mutation sent over the socket gets an `error`
   SUBSCRIPTIONS_ONLY (they have their limits, timeout and status codes on HTTP).
 - The language of messages is the handshake's Accept-Language (browsers send it), or
@@ -24,12 +35,14 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived, WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.types.execution import PreExecutionError
@@ -37,10 +50,14 @@ from strawberry.types.unset import UNSET
 
 from .authentication import authenticate
 from .domain.access import Actor, Role
+from .fastpath.documents import DocumentCache
 from .i18n import negotiate
 from .schema.context import Context, RecordLoader, request_id_of
+from .schema.limits import limits_of
+from .schema.prepared import use_prepared
 from .schema.subscriptions import coded_error
 from .settings import Settings
+from .websocket_limits import TRY_AGAIN_LATER, Slot, SocketBudget, TokenBucket
 
 log = logging.getLogger("customer_context.websocket")
 
@@ -82,13 +99,24 @@ class _SubscriptionsOnly:
     def __init__(self, schema: Any, settings: Settings) -> None:
         self._schema = schema
         self._max_tokens = settings.max_query_tokens
+        #: Parsed and validated subscription documents: a screen pop's document is the same
+        #: for every agent, and parsing and validating it for each of 6,000 subscriptions
+        #: held the event loop for half a minute (benchmarks/websocket_subscribe.py).
+        self.documents = DocumentCache(schema._schema)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._schema, name)
 
     async def stream(self, query: Any, variable_values: Any = None, context_value: Any = None, root_value: Any = None,
                      operation_name: Any = None, **kwargs: Any) -> Any:
-        if self._is_other_operation(query, operation_name):
+        name = operation_name if isinstance(operation_name, str) else None
+        prepared = self.documents.get(query, limits_of(context_value)) if isinstance(query, str) else None
+        if prepared is not None:
+            operation = prepared.operation(name)
+            if operation is not None and operation.operation is not OperationType.SUBSCRIPTION:
+                return _refusal(context_value)
+            use_prepared(query, prepared.document)  # this operation's own task: nobody else sees it
+        elif self._is_other_operation(query, name):
             return _refusal(context_value)
         return await self._schema.stream(
             query,
@@ -99,17 +127,18 @@ class _SubscriptionsOnly:
             **kwargs,
         )
 
-    def _is_other_operation(self, query: Any, operation_name: Any) -> bool:
-        """Whether the document names a query or mutation to run. Anything unclear (it does not
-        parse, names no operation) is left to the schema, which reports it as on HTTP; the
-        document is at most --max-query-tokens long, so reading it twice costs little."""
+    def _is_other_operation(self, query: Any, operation_name: str | None) -> bool:
+        """Whether a document that did not validate names a query or mutation to run (its
+        errors are not for a query's sender to see). Anything unclear (it does not parse,
+        names no operation) is left to the schema, which reports it as on HTTP; the document
+        is at most --max-query-tokens long, so reading it twice costs little."""
         if not isinstance(query, str):
             return False
         try:
             document = parse(query, max_tokens=self._max_tokens)
         except GraphQLError:
             return False
-        operation = get_operation_ast(document, operation_name if isinstance(operation_name, str) else None)
+        operation = get_operation_ast(document, operation_name)
         return operation is not None and operation.operation is not OperationType.SUBSCRIPTION
 
 
@@ -119,12 +148,87 @@ async def _refusal(ctx: Any) -> Any:
     yield PreExecutionError(data=None, errors=[error])
 
 
+def malformed(message: Any) -> str | None:
+    """Why a decoded message is not one graphql-transport-ws knows, or None. The shapes are
+    the protocol's (graphql-ws's validateMessage): Strawberry's handler indexes into a message
+    as if it had them, and raised on `[]` or on a `subscribe` whose payload is a list."""
+    if not isinstance(message, dict):
+        return "WebSocket message must be a JSON object"
+    kind = message.get("type")
+    if not isinstance(kind, str):
+        return "WebSocket message must have a string type"
+    if kind in ("subscribe", "complete"):
+        if not isinstance(message.get("id"), str) or not message["id"]:
+            return f"A {kind} message must have a non-empty string id"
+    if kind == "subscribe":
+        payload = message.get("payload")
+        if not isinstance(payload, dict):
+            return "A subscribe message's payload must be an object"
+        if not isinstance(payload.get("query"), str):
+            return "A subscribe message's payload must have a string query"
+        if not isinstance(payload.get("variables", None) or {}, dict):
+            return "A subscribe message's variables must be an object"
+        if not isinstance(payload.get("operationName", None) or "", str):
+            return "A subscribe message's operationName must be a string"
+        if not isinstance(payload.get("extensions", None) or {}, dict):
+            return "A subscribe message's extensions must be an object"
+    return None
+
+
+class _Refused(Exception):
+    """The connection may not go on: close it with `code` and `reason`."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
 class TransportHandler(BaseGraphQLTransportWSHandler):
-    """graphql-transport-ws with the service's coded errors."""
+    """graphql-transport-ws with the service's coded errors, message checks and rate."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        settings = self.view.settings
+        self.bucket = TokenBucket(settings.websocket_messages_per_second, settings.websocket_message_burst)
+
+    async def handle(self) -> None:
+        # Strawberry's loop, with every message checked for its shape and counted against the
+        # socket's rate before it is acted on.
+        self.on_request_accepted()
+        try:
+            try:
+                async for message in self.websocket.iter_json():
+                    if not self.bucket.take():
+                        await self._too_fast()
+                        return
+                    problem = malformed(message)
+                    if problem is not None:
+                        await self.handle_invalid_message(problem)
+                        return
+                    await self.handle_message(message)
+            except NonTextMessageReceived:
+                await self.handle_invalid_message("WebSocket message type must be text")
+            except NonJsonMessageReceived:
+                await self.handle_invalid_message("WebSocket message must be valid JSON")
+        except WebSocketDisconnected:
+            pass
+        finally:
+            await self.shutdown()
+
+    async def _too_fast(self) -> None:
+        settings = self.view.settings
+        rate = f"{settings.websocket_messages_per_second:g}"
+        log.warning(
+            "websocket %s closed: more than %s messages a second (4429)", getattr(self.context, "request_id", "?"), rate
+        )
+        await self.websocket.close(code=4429, reason=f"Too many messages: at most {rate} a second")
 
     async def handle_connection_init(self, message: Any) -> None:
         try:
             await super().handle_connection_init(message)
+        except _Refused as refused:
+            await self.websocket.close(code=refused.code, reason=refused.reason)
         except Exception:  # the store failed while checking a customer credential, say
             log.exception("connection_init of websocket %s failed", getattr(self.context, "request_id", "?"))
             await self.websocket.close(code=4500, reason="Internal server error")
@@ -137,6 +241,16 @@ class TransportHandler(BaseGraphQLTransportWSHandler):
             await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
             return
         await super().handle_subscribe(message)
+
+
+#: Where a socket's slot waits in the ASGI scope for its context (made later, by Strawberry).
+_SLOT = "customer_context.websocket_slot"
+
+
+def client_address(scope: Scope) -> str:
+    """The peer's address (uvicorn puts a trusted proxy's X-Forwarded-For there)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 class SubscriptionsView(GraphQL):
@@ -155,28 +269,37 @@ class SubscriptionsView(GraphQL):
             allowed_origins=frozenset(settings.origins),
         )
         self.settings = settings
-        self.connections = 0
+        self.budget = SocketBudget(settings)
+
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson refuses what json.loads raised other errors for (RecursionError at a depth
+        # of some thousands, ValueError past 4,300 digits): a JSONDecodeError, so 4400.
+        return orjson.loads(data)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "websocket":  # pragma: no cover - the route takes WebSockets only
             return
         runtime = scope["app"].state.runtime
-        if runtime is None or self.connections >= self.settings.max_websocket_connections:
+        slot = self.budget.open(client_address(scope)) if runtime is not None else "The service is starting or stopping"
+        if isinstance(slot, str):
             websocket = WebSocket(scope, receive, send)
             wanted = websocket.scope.get("subprotocols") or []
             await websocket.accept(subprotocol=GRAPHQL_TRANSPORT_WS_PROTOCOL if GRAPHQL_TRANSPORT_WS_PROTOCOL in wanted else None)
-            reason = "Too many connections; try again later" if runtime is not None else "The service is starting or stopping"
-            log.warning("websocket refused: %s (%d open)", reason, self.connections)
-            await websocket.close(code=1013, reason=reason)
+            log.warning(
+                "websocket refused: %s (%d waiting for connection_init, %d open)", slot, self.budget.pending, self.budget.admitted
+            )
+            await websocket.close(code=TRY_AGAIN_LATER, reason=slot)
             return
-        self.connections += 1
+        scope[_SLOT] = slot
         try:
             await super().__call__(scope, receive, send)
         finally:
-            self.connections -= 1
+            slot.release()
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return connection_context(request.app.state.runtime, request)
+        ctx = connection_context(request.app.state.runtime, request)
+        ctx.slot = request.scope[_SLOT]
+        return ctx
 
     async def on_ws_connect(self, context: Context) -> Any:
         runtime = context.runtime
@@ -193,5 +316,12 @@ class SubscriptionsView(GraphQL):
         if actor is None:
             log.info("websocket %s refused: no valid credential (4403)", context.request_id)
             raise ConnectionRejectionError()
+        slot: Slot = context.slot
+        refusal = slot.admit(actor.id)
+        if refusal is not None:
+            log.warning(
+                "websocket %s of %s refused: %s (%d open)", context.request_id, actor.id, refusal, self.budget.admitted
+            )
+            raise _Refused(TRY_AGAIN_LATER, refusal)
         context.actor = actor
         return UNSET

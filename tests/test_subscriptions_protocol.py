@@ -93,6 +93,8 @@ def test_connections_are_bounded_and_the_one_too_many_is_told_to_come_back_later
     with app(max_websocket_connections=1) as client:
         with connect(client):
             with client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as second:
+                # Counted when acknowledged: a socket that has not authenticated holds no slot.
+                second.send_json({"type": "connection_init", "payload": {}})
                 assert closed_with(second) == (1013, "Too many connections; try again later")
         with connect(client):  # room again
             pass

@@ -7,6 +7,7 @@ import strawberry
 from .limits import GraphQLLimits
 from .masking import MaskInternalErrors, log_internal_errors
 from .mutations import Mutation
+from .prepared import PreparedDocument
 from .queries import Query
 from .subscriptions import Subscription, SubscriptionsNeedWebSocket
 from .types import Activity, Customer, OpenListEntry
@@ -27,7 +28,8 @@ def build_schema() -> strawberry.Schema:
         types=[Customer, Activity, OpenListEntry],
         # GraphQLLimits after MaskInternalErrors: its errors are rewritten first, then masked
         # (and given the request id) like every other.
-        extensions=[MaskInternalErrors, GraphQLLimits, SubscriptionsNeedWebSocket],
+        # PreparedDocument: subscription documents the WebSocket handler parsed and validated once.
+        extensions=[MaskInternalErrors, GraphQLLimits, SubscriptionsNeedWebSocket, PreparedDocument],
     )
 
 
