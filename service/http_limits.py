@@ -30,8 +30,8 @@ Every refusal is the service's JSON error (`{"errors": [{"message", "extensions"
 "requestId", "limit"}}]}`, X-Request-Id, in the language of the Accept-Language received so
 far), as is httptools' own "not HTTP at all" (400 BAD_REQUEST, which uvicorn answers in plain
 text). After a refusal the connection lingers for `LINGER_SECONDS`, reading and dropping
-what the client still sends, so that it can read the answer instead of a reset (nginx's
-lingering close); then it is closed.
+what the client still sends (up to `LINGER_BYTES`), so that it can read the answer instead
+of a reset (nginx's lingering close); then it is closed.
 """
 
 from __future__ import annotations
@@ -50,8 +50,11 @@ from .settings import Settings
 
 log = logging.getLogger("customer_context")
 
-#: How long a refused connection goes on reading (and dropping) what its client sends.
+#: How long a refused connection goes on reading (and dropping) what its client sends, and
+#: how much of it at most: enough for any client that sent a little too much to read its
+#: answer; a client that goes on sending (a 64 MB header) is cut off rather than read.
 LINGER_SECONDS = 2.0
+LINGER_BYTES = 1 << 20
 
 #: A body's deadline is put off by this much at a time while the service itself holds the
 #: body back (uvicorn stops reading once 64 KiB wait unread): the client is not slow then.
@@ -92,6 +95,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._head_bytes = 0  # of the request whose head is being read
         self._timer: asyncio.TimerHandle | None = None
         self._refused = False
+        self._dropped = 0
 
     # -- the connection ------------------------------------------------------------------
 
@@ -104,8 +108,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self._refused:
-            return  # lingering: dropped
+        if self._refused:  # lingering: dropped
+            self._dropped += len(data)
+            if self._dropped > LINGER_BYTES:
+                self._close()
+            return
         self._unset_keepalive_if_required()
         if self._reading != _BODY:
             self._head_bytes += len(data)

@@ -163,7 +163,12 @@ def test_a_64_mb_header_is_refused_while_other_requests_are_answered(server):
     sender.start()
     try:
         assert graphql_post(server) == (200, {"data": {"viewer": {"id": "admin", "role": "ADMIN"}}})
-        json_error(*read_response(sock), 431, "HEADERS_TOO_LARGE")
+        try:
+            json_error(*read_response(sock), 431, "HEADERS_TOO_LARGE")
+        except ConnectionResetError:
+            # Past a megabyte of dropped input the server stops reading and closes; the
+            # reset can overtake the 431. Either way it was refused, not read whole.
+            pass
     finally:
         sender.join(timeout=30)
         sock.close()
