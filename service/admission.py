@@ -47,8 +47,8 @@ _MESSAGES = {
     "en": "The service is busy: it is already running {limit} requests, the most it runs at once. Try again in {retry} s.",
     "cs": "Služba je přetížená: už zpracovává {limit} požadavků, nejvíc, kolik zvládne najednou. Zkuste to znovu za {retry} s.",
     "sk": "Služba je preťažená: už spracúva {limit} požiadaviek, najviac, koľko zvládne naraz. Skúste to znova o {retry} s.",
-    "de": "Der Dienst ist ausgelastet: Er bearbeitet bereits {limit} Anfragen, so viele wie er gleichzeitig bearbeitet. Versuchen Sie es in {retry} s erneut.",
-    "nb": "Tjenesten er opptatt: den behandler allerede {limit} forespørsler, det meste den behandler samtidig. Prøv igjen om {retry} s.",
+    "de": "Der Dienst ist ausgelastet: Er bearbeitet bereits {limit} Anfragen, mehr nimmt er gleichzeitig nicht an. Versuchen Sie es in {retry} s erneut.",
+    "nb": "Tjenesten er opptatt: den behandler allerede {limit} forespørsler, det høyeste antallet den behandler samtidig. Prøv igjen om {retry} s.",
     "sr-Latn": "Servis je preopterećen: već obrađuje {limit} zahteva, najviše koliko obrađuje istovremeno. Pokušajte ponovo za {retry} s.",
 }
 

@@ -94,7 +94,7 @@ class Settings:
     )
     request_timeout_seconds: float = _setting(30.0, "how long one request may run before it is answered with a TIMEOUT error")
     max_in_flight_requests: int = _setting(
-        16,
+        8,
         "most GraphQL HTTP requests one process runs at once; more wait up to --admission-wait-seconds for a slot, "
         "then are refused with 503 OVERLOADED and Retry-After (health probes and GraphiQL never are); 0: no limit",
     )

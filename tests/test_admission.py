@@ -319,7 +319,7 @@ def test_a_client_that_leaves_gives_its_slot_back_and_health_answers_meanwhile()
 
 
 def test_admission_and_loop_settings_come_from_flags_and_environment():
-    assert (Settings().max_in_flight_requests, Settings().admission_wait_seconds, Settings().loop) == (16, 0.25, "asyncio")
+    assert (Settings().max_in_flight_requests, Settings().admission_wait_seconds, Settings().loop) == (8, 0.25, "asyncio")
     s = parse(["--max-in-flight-requests", "5", "--admission-wait-seconds", "0", "--loop", "UVLOOP"])
     assert (s.max_in_flight_requests, s.admission_wait_seconds, s.loop) == (5, 0.0, "uvloop")
     s = parse([], environ={"CUSTOMER_CONTEXT_MAX_IN_FLIGHT_REQUESTS": "0", "CUSTOMER_CONTEXT_LOOP": "asyncio"})

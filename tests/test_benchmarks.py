@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import importlib
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -93,3 +94,6 @@ def test_the_saturation_benchmark_runs_every_configuration(capsys):
         assert int(probes) > 0 and int(answered.replace(",", "")) > 0, out
         assert int(other) == 0, out
     assert rows["uvloop, no admission control"][6] == "0"  # nothing to shed without admission control
+    # The accept experiment ran on both loops (what it measures is for docs/performance.md).
+    assert re.search(r"^  uvloop +first accepted after +[\d,]+ ms, the last after +[\d,]+ ms$", out, re.M), out
+    assert re.search(r"^  asyncio +first accepted after +[\d,]+ ms, the last after +[\d,]+ ms$", out, re.M), out
