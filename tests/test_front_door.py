@@ -5,15 +5,18 @@ served; no input gets a 500; the content type is exact on the media type.
 
 Through the ASGI app, over HTTP (Starlette's TestClient), or, where what matters is whether
 the app ever asked for the body or what raw bytes reach it, by calling the app with an ASGI
-scope of our own. The real server's connection limits are in tests/test_connection_limits.py.
+scope of our own; the reported GETs once more over raw sockets to the real server. The real
+server's connection limits are in tests/test_connection_limits.py.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import socket
 import string
 from collections.abc import Iterator
+from http.client import HTTPResponse
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,8 @@ from service.app import create_app
 from service.authentication import hash_token
 from service.i18n import SUPPORTED
 from service.settings import Settings
+
+from .server import running_server
 
 TOKEN = "ccs_front-door-admin-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -389,3 +394,39 @@ def test_arbitrary_bytes_as_a_body_are_never_a_500(production, body, content_typ
 def test_arbitrary_bytes_as_a_query_string_are_never_a_500(production, query_string, accept):
     answer = asgi(production, "GET", query_string=query_string, headers={"Accept": accept, **AUTH})
     assert_answered_as_the_service_answers(*answer[:3])
+
+
+# --- the same over the real server ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_server(tmp_path_factory) -> Iterator[str]:
+    with running_server("--production", "--tokens-file", tokens_file(tmp_path_factory.mktemp("real"))) as base:
+        yield base
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [
+        f"GET /graphql?%71uery={OPERATION} HTTP/1.1",
+        f"GET /graphql?%51uery={OPERATION} HTTP/1.1",
+        f"GET /graphql?QUERY={OPERATION} HTTP/1.1",
+        f"GET /graphql?x=1;query={OPERATION} HTTP/1.1",
+        f"GET /graphql?query={OPERATION}&query={OPERATION} HTTP/1.1",
+        "GET /graphql HTTP/1.1",
+    ],
+)
+def test_over_the_real_server_a_tokenless_get_gets_401(real_server, request_line):
+    """As issue 14 sent it: raw bytes on a socket, so no client library re-encodes the URL."""
+    host, port = real_server.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(f"{request_line}\r\nHost: x\r\nAccept: text/html\r\n\r\n".encode())
+        response = HTTPResponse(sock, method="GET")
+        response.begin()
+        assert response.status == 401
+        assert json.loads(response.read())["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        sock.sendall(f"{request_line}\r\nHost: x\r\nAccept: text/html\r\nAuthorization: Bearer {TOKEN}\r\n\r\n".encode())
+        response = HTTPResponse(sock, method="GET")
+        response.begin()
+        assert response.status != 401
+        response.read()
