@@ -15,9 +15,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-from email.message import Message as EmailMessage
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from email.message import Message as EmailMessage
 from pathlib import Path
 from typing import Any
 
