@@ -30,7 +30,7 @@ function reasonText(reason) {
 }
 
 /** What tells look-alike customers apart: organisation, phone, email, and why they matched. */
-export function candidateDetails(candidate) {
+function candidateDetails(candidate) {
   const c = candidate.customer;
   const facts = [
     c.organizationName && c.organizationName !== c.displayName ? c.organizationName : null,

@@ -32,7 +32,7 @@ function senderLine(sender) {
 /** Whether the viewer may give this activity a customer: the service refuses (FORBIDDEN) an
  *  activity still waiting on another agent's open list, so Create is not offered there. An
  *  entry the viewer may not see is another agent's. */
-export function mayTake(viewer, activity) {
+function mayTake(viewer, activity) {
   if (viewer.role !== 'ADMIN' && viewer.role !== 'AGENT') return false;
   if (viewer.role === 'ADMIN') return true;
   const entry = activity.openListEntry;

@@ -5,7 +5,7 @@
 // Clicking one opens the customer information form.
 
 import { graphql } from './api.js';
-import { candidateDetails, openCustomerForm } from './customer-form.js';
+import { openCustomerForm } from './customer-form.js';
 import { announce, ask, formatTime, h, newId, showAlert } from './dom.js';
 import { t } from './i18n.js';
 import { subscribe } from './live.js';
