@@ -358,5 +358,10 @@ def test_the_gadget_as_an_agent_needs_it_mid_call(own_staff_server, width):
         assert Path(screenshot).stat().st_size > 1000, screenshot
 
 
+def test_the_phone_hint_follows_the_services_default_region(browser_ready):
+    with running_server("--default-region", "SK") as base:
+        drive(base, "phone-region")
+
+
 def test_the_gadget_needs_no_sign_in_in_local_development_mode(browser_ready, server):
     drive(server, "dev-mode")

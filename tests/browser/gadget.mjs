@@ -889,6 +889,23 @@ const scenarios = {
     }
   },
 
+  /** A service whose default region is Slovakia (--default-region SK): the phone hint shows
+   *  a Slovak number, and the national form it shows is accepted. */
+  async 'phone-region'() {
+    await open({ locale: 'sk-SK' });
+    await page.goto(`${base}/gadget/#/customers`);
+    await page.locator('[data-action="new-customer"]').click();
+    const form = dialog();
+    const hint = (await form.locator('.field[data-field="phone"] .hint').textContent()).trim();
+    assert.equal(hint, 'Medzinárodný tvar (+421 912 123 456) alebo národný (0912 123 456).');
+    await form.getByLabel('Priezvisko').fill('Kováčová');
+    await form.getByLabel('Telefón').fill('0912 123 456');
+    await form.locator('[data-action="create"]').click();
+    await page.locator('.notice').waitFor();
+    assert.match(await page.locator('.details').textContent(), /0912 123 456/);
+    check('--default-region SK: the phone hint shows a Slovak number, and its national form is accepted');
+  },
+
   /** Local development mode: no token, no sign-in. */
   async 'dev-mode'() {
     await open();
