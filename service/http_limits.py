@@ -50,6 +50,19 @@ from .settings import Settings
 
 log = logging.getLogger("customer_context")
 
+#: uvicorn's names this module leans on beyond HttpToolsProtocol's public callbacks (its
+#: parser callbacks and asyncio.Protocol's): tests/test_connection_limits.py checks that
+#: they are still there, so an upgrade of uvicorn that renames one fails a test, not a
+#: client's connection.
+UVICORN_INTERNALS = {
+    "HttpToolsProtocol": ("_unset_keepalive_if_required", "_should_upgrade", "_unsupported_upgrade_warning",
+                          "handle_websocket_upgrade", "on_response_complete"),
+    "protocol state": ("parser", "transport", "flow", "cycle", "url", "headers", "server_state", "logger", "loop"),
+    "RequestResponseCycle": ("disconnected", "message_event", "response_started", "response_complete"),
+    "FlowControl": ("read_paused", "resume_reading"),
+    "module": ("STATUS_LINE",),
+}
+
 #: How long a refused connection goes on reading (and dropping) what its client sends, and
 #: how much of it at most: enough for any client that sent a little too much to read its
 #: answer; a client that goes on sending (a 64 MB header) is cut off rather than read.

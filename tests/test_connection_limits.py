@@ -10,6 +10,7 @@ a few seconds; every wait is bounded by a socket timeout or a count of rounds.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import select
 import socket
@@ -18,9 +19,14 @@ from collections.abc import Iterator
 from http.client import HTTPResponse
 
 import pytest
+from uvicorn.config import Config
+from uvicorn.protocols.http import httptools_impl
+from uvicorn.protocols.http.flow_control import FlowControl
+from uvicorn.server import ServerState
 
 from service.authentication import hash_token
-from service.settings import ConfigurationError, parse
+from service.http_limits import UVICORN_INTERNALS, protocol_class
+from service.settings import ConfigurationError, Settings, parse
 
 from .server import ServerProcess, start_server
 
@@ -269,3 +275,50 @@ def test_the_limits_are_settings_with_sane_defaults():
 def test_bad_limits_stop_startup_with_a_clear_message(argv, message):
     with pytest.raises(ConfigurationError, match=message):
         parse(argv)
+
+
+def test_the_uvicorn_internals_the_limits_lean_on_are_still_there():
+    """service/http_limits.py subclasses uvicorn's httptools protocol and uses some of its
+    private names (listed in UVICORN_INTERNALS): an upgrade that renames one fails here."""
+
+    async def made() -> tuple[object, object]:
+        config = Config(app=lambda scope, receive, send: None, lifespan="off")
+        protocol = protocol_class(Settings())(config=config, server_state=ServerState(), app_state={})
+
+        class Transport(asyncio.Transport):
+            def get_extra_info(self, name, default=None):
+                return ("127.0.0.1", 8000) if name in ("peername", "sockname") else default
+
+            def is_closing(self):
+                return False
+
+            def close(self):
+                pass
+
+            def write(self, data):
+                pass
+
+            def pause_reading(self):
+                pass
+
+            def resume_reading(self):
+                pass
+
+        protocol.connection_made(Transport())
+        protocol.data_received(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")  # a cycle starts (its app does nothing)
+        cycle = protocol.cycle
+        protocol.connection_lost(None)
+        await asyncio.sleep(0)
+        return protocol, cycle
+
+    protocol, cycle = asyncio.run(made())
+    for name in UVICORN_INTERNALS["HttpToolsProtocol"]:
+        assert callable(getattr(httptools_impl.HttpToolsProtocol, name, None)), name
+    for name in UVICORN_INTERNALS["protocol state"]:
+        assert hasattr(protocol, name), name
+    for name in UVICORN_INTERNALS["RequestResponseCycle"]:
+        assert hasattr(cycle, name), name
+    for name in UVICORN_INTERNALS["FlowControl"]:
+        assert hasattr(FlowControl(protocol.transport), name), name
+    for name in UVICORN_INTERNALS["module"]:
+        assert hasattr(httptools_impl, name), name
