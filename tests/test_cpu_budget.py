@@ -300,3 +300,18 @@ def test_graphiqls_introspection_query_is_within_the_budget(gql):
 
     query = graphql.get_introspection_query(descriptions=True, input_value_deprecation=True)
     assert gql(query)["__schema"]["queryType"]["name"] == "Query"
+
+
+def test_a_subscription_document_costly_to_validate_is_refused_over_websocket():
+    # Subscriptions' documents go through the fast path's document cache and the same
+    # extension: the budget holds there too, with an `error` message for the subscription.
+    query = "subscription { openListChanged { change " + "change " * 1900 + "} }"
+    with serve() as http:
+        with http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"], headers={"Accept-Language": "de"}) as ws:
+            ws.send_json({"type": "connection_init", "payload": {}})
+            assert ws.receive_json() == {"type": "connection_ack"}
+            ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": query}})
+            message = ws.receive_json()
+            assert (message["type"], message["id"]) == ("error", "1"), message
+            (error,) = message["payload"]
+            assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX" and "Einheiten" in error["message"], error
