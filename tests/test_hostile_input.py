@@ -1387,7 +1387,8 @@ async def burst(backend: str, which: str) -> tuple[list[dict], dict, list[dict],
     import httpx2
 
     plugins = [Backends()] if backend.startswith("gated") else []
-    app = create_app(Settings(backend=backend), extra_plugins=plugins)
+    # All BURST requests must be in flight at once (the gate waits for them): room for each.
+    app = create_app(Settings(backend=backend, max_in_flight_requests=BURST), extra_plugins=plugins)
     async with app.router.lifespan_context(app):
         transport = httpx2.ASGITransport(app=app)
         async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
