@@ -114,7 +114,8 @@ class AdmissionControl:
         async def admitting_receive() -> Message:
             nonlocal admitted
             message = await receive()
-            if not admitted and message["type"] == "http.request" and not message.get("more_body", False):
+            # Once an answer has begun (a 401 draining the body it refused), nothing more runs.
+            if not (admitted or started) and message["type"] == "http.request" and not message.get("more_body", False):
                 if not await self._acquire(slots):
                     raise _Shed
                 admitted = True
