@@ -2,9 +2,10 @@
 one process; one more waits up to `admission_wait_seconds` for a slot and is then refused
 with 503 OVERLOADED and `Retry-After`, instead of queueing behind the others for seconds.
 
-One event loop serves every client. Past a few dozen requests in flight, more of them only
-make each one slower (they take turns on one core) and push health probes and new
-connections to the back of the queue (docs/performance.md, "Under saturation"). A request
+One event loop serves every client. Past a handful of requests in flight, more of them only
+make each one slower (they take turns on one core) and make every turn of the loop longer,
+so health probes and new connections wait seconds (docs/performance.md, "Under saturation":
+8 kept probes fastest with as many searches answered). A request
 refused at once costs the client one retry; a request queued for seconds costs it a timeout,
 and a load balancer that sees the probes stall takes the whole instance out.
 
@@ -38,7 +39,7 @@ from .i18n import DEFAULT, format_number, negotiate
 
 #: Seconds a refused client is told to wait (`Retry-After`): a slot frees as soon as one
 #: running request ends, which under load is a matter of milliseconds; one second is the
-#: smallest whole number the header can say.
+#: shortest wait the header can ask for short of none.
 RETRY_AFTER_SECONDS = 1
 
 CODE = "OVERLOADED"
