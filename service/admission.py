@@ -28,6 +28,7 @@ that is admitted holds its slot only until its 401, which is answered before any
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
@@ -36,6 +37,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .authentication import request_id_from
 from .i18n import DEFAULT, format_number, negotiate
+
+log = logging.getLogger("customer_context")
+
+#: Seconds between two log lines about refused requests: one line per refusal would flood
+#: the log exactly when the process is busiest.
+LOG_EVERY_SECONDS = 10.0
 
 #: Seconds a refused client is told to wait (`Retry-After`): a slot frees as soon as one
 #: running request ends, which under load is a matter of milliseconds; one second is the
@@ -83,6 +90,8 @@ class AdmissionControl:
         self.app, self.limit, self.wait_seconds, self.media_type_of, self.path = app, limit, wait_seconds, media_type_of, path
         self._slots: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._unlogged = 0  # refusals since the last log line
+        self._logged_at = -LOG_EVERY_SECONDS  # loop time of the last log line
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.limit <= 0 or scope["type"] != "http" or scope["path"] != self.path:
@@ -159,6 +168,16 @@ class AdmissionControl:
         return True
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
+        self._unlogged += 1
+        now = asyncio.get_running_loop().time()
+        if now - self._logged_at >= LOG_EVERY_SECONDS:
+            log.warning(
+                "overloaded: refused %d request(s) with 503 since the last such line (%d in flight at most, "
+                "--max-in-flight-requests)",
+                self._unlogged,
+                self.limit,
+            )
+            self._unlogged, self._logged_at = 0, now
         headers = _headers(scope)
         request_id = request_id_from(headers.get("x-request-id"))
         body = orjson.dumps(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import socket
 import threading
@@ -119,7 +120,9 @@ def assert_overloaded(response, *, limit: int, request_id: str | None = None, me
     return error
 
 
-def test_beyond_the_limit_a_request_gets_503_while_health_and_graphiql_answer():
+def test_beyond_the_limit_a_request_gets_503_while_health_and_graphiql_answer(caplog):
+    caplog.set_level(logging.WARNING, logger="customer_context")
+
     async def scenario():
         async with served(max_in_flight_requests=2, admission_wait_seconds=0) as (client, hold):
             held = [asyncio.create_task(client.post("/graphql", json=HELD)) for _ in range(2)]
@@ -151,6 +154,27 @@ def test_beyond_the_limit_a_request_gets_503_while_health_and_graphiql_answer():
             # Admitted again once they are done.
             again = await client.post("/graphql", json=QUICK)
             assert again.status_code == 200 and again.json() == QUICK_ANSWER
+
+    asyncio.run(scenario())
+    # Operators hear of it, once for the burst of four refusals rather than four times.
+    overloaded = [r.getMessage() for r in caplog.records if r.getMessage().startswith("overloaded:")]
+    assert overloaded == [
+        "overloaded: refused 1 request(s) with 503 since the last such line (2 in flight at most, --max-in-flight-requests)"
+    ]
+
+
+def test_a_browser_on_an_allowed_origin_can_read_the_503():
+    async def scenario():
+        origin = "https://desk.example.com"
+        async with served(max_in_flight_requests=1, admission_wait_seconds=0, allowed_origins=origin) as (client, hold):
+            held = asyncio.create_task(client.post("/graphql", json=HELD))
+            await until(lambda: hold.waiting == 1, "a request held")
+            refused = await client.post("/graphql", json=QUICK, headers={"Origin": origin})
+            assert_overloaded(refused, limit=1)
+            assert refused.headers["access-control-allow-origin"] == origin
+            assert "x-request-id" in refused.headers["access-control-expose-headers"].lower()
+            hold.release()
+            assert (await held).status_code == 200
 
     asyncio.run(scenario())
 
