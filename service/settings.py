@@ -76,8 +76,9 @@ class Settings:
         "(QUERY_TOO_COMPLEX; docs/security.md, CPU budget)",
     )
     max_result_size: int = _setting(
-        50_000,
-        "most values an operation's answer may hold, each list counted at the most it can hold (QUERY_TOO_COSTLY)",
+        200_000,
+        "most values an operation's answer may hold, each list counted at the most it can hold and a connection at its "
+        "`first` (QUERY_TOO_COSTLY)",
     )
     max_batch_size: int = _setting(10, "most operations in one batched request (a JSON array of operations)")
     max_body_bytes: int = _setting(1_000_000, "largest request body in bytes; larger ones are refused with 413")

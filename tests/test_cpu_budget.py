@@ -141,15 +141,20 @@ def test_the_reported_result_size_limit_is_the_enforced_one(fastpath):
         error = refusal(post(http, _page(11), lang="nb"))
         assert (error["extensions"]["code"], error["extensions"]["limit"]) == ("QUERY_TOO_COSTLY", 31)
         assert "mer enn 31 verdier" in error["message"], error["message"]
-        # `first` from a variable may be as large as the largest page.
+        # `first` from a variable counts as what the request asks for, each time; left out or
+        # null, as the default page (20).
         variable = "query Page($n: Int) { customers(first: $n) { edges { node { id } } } }"
-        assert refusal(post(http, variable, {"n": 1}))["extensions"]["code"] == "QUERY_TOO_COSTLY"
+        for _ in range(2):
+            assert post(http, variable, {"n": 10}) == {"data": {"customers": {"edges": []}}}
+            assert refusal(post(http, variable, {"n": 11}))["extensions"]["code"] == "QUERY_TOO_COSTLY"
+            assert refusal(post(http, variable, {"n": None}))["extensions"]["code"] == "QUERY_TOO_COSTLY"
+            assert refusal(post(http, variable))["extensions"]["code"] == "QUERY_TOO_COSTLY"
 
 
 @PATHS
 def test_aliases_times_pages_of_nested_lists_are_refused_by_default(fastpath):
     # 30 aliases of a page of 100 customers with their message recipients' customers: the
-    # estimate is hundreds of millions of values; by default at most 50,000.
+    # estimate is hundreds of millions of values; by default at most 200,000.
     node = "node { id messageRecipients { customer { id emails { address } } } }"
     query = "{ " + " ".join(f"a{i}: customers(first: 100) {{ edges {{ {node} }} }}" for i in range(30)) + " }"
     with serve(fastpath=fastpath) as http:

@@ -18,7 +18,8 @@ the schema's `process_errors` and masked by the same `MaskInternalErrors` code, 
 HTTP view's `OperationWatch` learns the operation type (a timed-out mutation is left to
 finish). Requests it does not handle at all (`FastPath.execute` returns None) go through
 Strawberry's path untouched: documents that do not parse or validate (or are over the
-validation budget), variables with a list over its limit (checked before coercion),
+validation budget), variables with a list over its limit (checked before coercion) or
+page sizes that make the answer larger than the result-size budget,
 variables that do not coerce, an operation type the HTTP method does not allow, batches' odd shapes, operation
 `extensions`, documents with several operations and no operation name.
 
@@ -46,7 +47,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.utils.await_maybe import await_maybe
 
-from ..schema.limits import Limits, limits_of
+from ..schema.limits import Limits, limits_of, result_size_error
 from ..schema.masking import MaskInternalErrors
 from .compiled import Replay, Run, Unsupported, compile_operation, replay_middleware
 from .documents import CachedDocument, DocumentCache
@@ -90,7 +91,8 @@ class FastPath:
             return None
         if operation_name is not None and not isinstance(operation_name, str):
             return None
-        cached = self.documents.get(query, limits_of(context))
+        limits = limits_of(context)
+        cached = self.documents.get(query, limits)
         if cached is None:
             return None
         operation = cached.operation(operation_name)
@@ -102,6 +104,10 @@ class FastPath:
         name = operation.name.value if operation.name else None
         if cached.guard(self.core_schema, name).check(variables) is not None:
             return None  # a list over its limit: Strawberry's path refuses it, in the request's words
+        if cached.may_be_costly(self.core_schema, name, limits) and (
+            result_size_error(self.core_schema, cached.document, operation, variables, limits, "en") is not None
+        ):
+            return None  # an answer over the budget: the same
         plan = self._plan(cached, name) if self.compile_plans else None
         if plan is not None:
             # At most as many coercion errors as graphql-core's `execute` collects (its

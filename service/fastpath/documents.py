@@ -8,7 +8,9 @@ rules, Strawberry's two, and the service's limits from service/schema/limits.py)
 document is kept exactly when that path would have accepted it; before them, as on that
 path, a document over the validation budget (`document_budget_error`) is not validated at
 all. A kept document's operations each get a `ListGuard` (service/schema/budget.py) on first
-use, which the fast path checks every request's variables with before coercing them.
+use, which the fast path checks every request's variables with before coercing them, and an
+estimate of their answer at the largest pages: only an operation that could pass the
+result-size budget is estimated again per request, with the request's page sizes.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from graphql import (
 )
 from strawberry.schema.schema import validate_document
 
-from ..schema.budget import ListGuard
+from ..schema.budget import ListGuard, Over, result_size
 from ..schema.limits import Limits, document_budget_error, limit_rules
 
 #: Distinct documents kept; clients send a handful of operations over and over, so this
@@ -47,6 +49,21 @@ class CachedDocument:
     plans: dict[str | None, Any] = field(default_factory=dict)
     #: operation name -> where its list inputs are and how long each may be.
     guards: dict[str | None, ListGuard] = field(default_factory=dict)
+    #: operation name -> whether its answer could pass the result-size budget at the
+    #: largest pages (only then is it estimated again per request, with its variables).
+    costly: dict[str | None, bool] = field(default_factory=dict)
+
+    def may_be_costly(self, schema: GraphQLSchema, name: str | None, limits: Limits) -> bool:
+        """Whether operation `name` could be over `limits.result_size` with some variables."""
+        found = self.costly.get(name)
+        if found is None:
+            try:
+                result_size(schema, self.document, self.operations[name], page=limits.page, limit=limits.result_size)
+                found = False
+            except Over:
+                found = True
+            self.costly[name] = found
+        return found
 
     def guard(self, schema: GraphQLSchema, name: str | None) -> ListGuard:
         """The `ListGuard` of operation `name` (a name `operation` found)."""

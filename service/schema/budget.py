@@ -15,10 +15,10 @@ Three measures, each with its own limit (service/schema/limits.py words the erro
   each fragment's own measured once. A document that asks for each field once costs 0 however
   large it is; the gadget's documents cost 0 to 2. benchmarks/validation_cost.py measures
   what a unit costs graphql-core on this machine's worst documents.
-- **Result size** (`result_size`, a validation rule after graphql-core's): how many values
-  the answer may hold, each list counted at the most it can hold (a connection at its
-  `first`, or the page size when `first` comes from a variable or is left out; the lists of a
-  customer at their domain limits). It bounds what execution can be asked to do: 30 aliases
+- **Result size** (`result_size`, per request before execution, with the request's
+  variables): how many values the answer may hold, each list counted at the most it can
+  hold (a connection at its `first`, from the document or the variables, or the default page
+  when it is left out; the lists of a customer at their domain limits). It bounds what execution can be asked to do: 30 aliases
   of `customers(first: 100)` with their contacts' customers' contacts would otherwise be
   millions of values resolved without the event loop getting a turn.
 - **List inputs** (`ListGuard`, before variables are coerced): every list an argument or an
@@ -77,6 +77,7 @@ __all__ = [
     "Over",
     "list_guard",
     "overlap_cost",
+    "operation_named",
     "result_size",
 ]
 
@@ -248,8 +249,11 @@ OUTPUT_LIST_SIZES: dict[str, int] = {
 
 
 class _ResultSize:
-    def __init__(self, schema: GraphQLSchema, document: DocumentNode, page: tuple[int, int], limit: int) -> None:
+    def __init__(
+        self, schema: GraphQLSchema, document: DocumentNode, page: tuple[int, int], limit: int, variables: Mapping[str, Any] | None
+    ) -> None:
         self.schema = schema
+        self.variables = variables
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         self.default_page, self.max_page = page
         self.limit = limit
@@ -265,7 +269,13 @@ class _ResultSize:
                         return max(0, min(int(value.value), self.max_page))
                     except ValueError:  # pragma: no cover - the lexer only makes digits
                         return self.max_page
-                return self.max_page  # a variable: the most it may be
+                if isinstance(value, VariableNode) and self.variables is not None:
+                    given = self.variables.get(value.name.value)
+                    if given is None:  # left out or null: the list's default page
+                        return self.default_page
+                    if isinstance(given, int) and not isinstance(given, bool):
+                        return max(0, min(given, self.max_page))
+                return self.max_page  # a variable not known yet, or junk coercion will refuse
         return self.default_page
 
     def selection_set(self, selection_set: SelectionSetNode, parent: Any, page: int | None) -> int:
@@ -325,12 +335,20 @@ class _ResultSize:
 
 
 def result_size(
-    schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, *, page: tuple[int, int], limit: int
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    *,
+    page: tuple[int, int],
+    limit: int,
+    variables: Mapping[str, Any] | None = None,
 ) -> int:
     """The most values `operation`'s answer can hold (module docstring); raises `Over` past
-    `limit`. `page`: (default, largest) `first`. Meant for a valid document."""
+    `limit`. `page`: (default, largest) `first`; a `first` from a variable counts as the
+    request's value when `variables` (raw) are given, else as the largest page. Meant for a
+    valid document."""
     root = schema.get_root_type(operation.operation)
-    measure = _ResultSize(schema, document, page, limit)
+    measure = _ResultSize(schema, document, page, limit, variables)
     try:
         return measure.selection_set(operation.selection_set, root, None)
     except RecursionError:
@@ -505,14 +523,18 @@ def _spreads(selection_set: SelectionSetNode | None) -> Iterable[str]:
             yield from _spreads(selection.selection_set)
 
 
-def list_guard(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> ListGuard | None:
-    """The `ListGuard` of the operation a request names (its only one when unnamed), or None
-    when there is no such operation (graphql-core reports that)."""
+def operation_named(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
+    """The operation a request names (its only one when unnamed), or None when there is no
+    such operation (graphql-core reports that)."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is None:
-        operation = operations[0] if len(operations) == 1 else None
-    else:
-        operation = next((o for o in operations if o.name and o.name.value == operation_name), None)
+        return operations[0] if len(operations) == 1 else None
+    return next((o for o in operations if o.name and o.name.value == operation_name), None)
+
+
+def list_guard(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> ListGuard | None:
+    """The `ListGuard` of the operation a request names, or None when there is none."""
+    operation = operation_named(document, operation_name)
     if operation is None:
         return None
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}

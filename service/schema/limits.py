@@ -8,7 +8,7 @@ has its own code and names the limit (message and `extensions.limit`).
 | QUERY_TOO_DEEP | validation: nesting of fields, through fragments | max_query_depth |
 | TOO_MANY_ALIASES | validation: aliases per operation, through fragments | max_aliases |
 | INTROSPECTION_DISABLED | validation: __schema / __type | introspection, production |
-| QUERY_TOO_COSTLY | validation: values the answer may hold, lists at their largest | max_result_size |
+| QUERY_TOO_COSTLY | before execution: values the answer may hold, lists at their largest | max_result_size |
 | LIST_TOO_LONG | before variables are coerced: items in one list input | budget.LIST_LIMITS |
 | INPUT_OBJECT_TOO_LARGE | before variables are coerced: keys of an input object, past its fields + 10 | the schema |
 | BATCH_TOO_LARGE | the HTTP view (400): operations in one JSON array | max_batch_size |
@@ -25,7 +25,8 @@ MaxIntrospectionDepthRule (part of its specified rules) bounds introspection's f
 
 The CPU budget (QUERY_TOO_COMPLEX, QUERY_TOO_COSTLY, LIST_TOO_LONG) is measured in
 service/schema/budget.py; this module words its errors and applies it on Strawberry's path
-(`GraphQLLimits`) and, through `document_budget_error` and `limit_rules`, on the fast path.
+(`GraphQLLimits`) and, through `document_budget_error` and `result_size_error`, on the fast
+path.
 
 Messages follow the request's language; codes and the `limit` never change with it.
 """
@@ -59,13 +60,14 @@ from strawberry.types.graphql import OperationType
 
 from ..i18n import DEFAULT, format_number
 from ..settings import Settings
-from .budget import ListTooLong, Over, list_guard, overlap_cost, result_size
+from .budget import ListGuard, ListTooLong, Over, operation_named, overlap_cost, result_size
 
 __all__ = [
     "GraphQLLimits",
     "Limits",
     "OperationWatch",
     "document_budget_error",
+    "result_size_error",
     "error_entry",
     "limit_error",
     "list_too_long_error",
@@ -351,7 +353,7 @@ def limit_rules(limits: Limits, locale: str) -> list[type[ValidationRule]]:
     """The validation rules that hold a document to `limits` (depth, aliases, and no
     introspection where it is off), their errors in `locale`: what Strawberry's path adds
     to graphql-core's rules, and what the fast path validates its cached documents with."""
-    rules: list[type[ValidationRule]] = [_shape_rule(limits, locale), _result_rule(limits, locale)]
+    rules: list[type[ValidationRule]] = [_shape_rule(limits, locale)]
     if not limits.introspection:
         rules.append(_introspection_rule(locale))
     return rules
@@ -390,28 +392,16 @@ def _shape_rule(limits: Limits, locale: str) -> type[ValidationRule]:
     return OperationShapeRule
 
 
-def _result_rule(limits: Limits, locale: str) -> type[ValidationRule]:
-    class ResultSizeRule(ValidationRule):
-        """QUERY_TOO_COSTLY, per operation (service/schema/budget.py)."""
-
-        def enter_document(self, node: DocumentNode, *_args: Any) -> None:
-            for operation in node.definitions:
-                if not isinstance(operation, OperationDefinitionNode):
-                    continue
-                try:
-                    result_size(self.context.schema, node, operation, page=limits.page, limit=limits.result_size)
-                except Over as over:
-                    self.report_error(
-                        limit_error(
-                            locale,
-                            "QUERY_TOO_COSTLY",
-                            "query_too_costly",
-                            limit=limits.result_size,
-                            nodes=operation,
-                        )
-                    )
-
-    return ResultSizeRule
+def result_size_error(
+    schema: Any, document: DocumentNode, operation: OperationDefinitionNode, variables: Any, limits: Limits, locale: str
+) -> GraphQLError | None:
+    """QUERY_TOO_COSTLY when `operation`'s answer could hold more values than the budget
+    allows with these (raw) variables' page sizes, else None (service/schema/budget.py)."""
+    try:
+        result_size(schema, document, operation, page=limits.page, limit=limits.result_size, variables=variables or {})
+    except Over:
+        return limit_error(locale, "QUERY_TOO_COSTLY", "query_too_costly", limit=limits.result_size)
+    return None
 
 
 def document_budget_error(document: DocumentNode, limits: Limits, locale: str) -> GraphQLError | None:
@@ -438,6 +428,10 @@ def list_too_long_error(found: ListTooLong, locale: str) -> GraphQLError:
         error = limit_error(locale, "LIST_TOO_LONG", "list_too_long", limit=found.limit, field=found.field, count=found.count)
     error.extensions.update(field=found.field, coordinate=found.coordinate)
     return error
+
+
+def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
 
 
 def _introspection_rule(locale: str) -> type[ValidationRule]:
@@ -537,8 +531,15 @@ class GraphQLLimits(SchemaExtension):
         if watch is not None:
             watch.operation_type = ec.operation_type
         # Before graphql-core coerces the variables: a result set here is answered instead.
-        guard = list_guard(ec.schema._schema, ec.graphql_document, ec.operation_name)
-        found = guard.check(ec.variables) if guard is not None else None
-        if found is not None:
-            ec.result = CoreExecutionResult(data=None, errors=[list_too_long_error(found, self._locale)])
+        schema, document = ec.schema._schema, ec.graphql_document
+        operation = operation_named(document, ec.operation_name)
+        if operation is not None:
+            found = ListGuard(schema, operation, _fragments(document)).check(ec.variables)
+            error = (
+                list_too_long_error(found, self._locale)
+                if found is not None
+                else result_size_error(schema, document, operation, ec.variables, self._limits, self._locale)
+            )
+            if error is not None:
+                ec.result = CoreExecutionResult(data=None, errors=[error])
         yield
