@@ -9,7 +9,8 @@ so health probes and new connections wait seconds (docs/performance.md, "Under s
 refused at once costs the client one retry; a request queued for seconds costs it a timeout,
 and a load balancer that sees the probes stall takes the whole instance out.
 
-What counts: POST to /graphql, and GET to /graphql with a `query` parameter (an operation).
+What counts: POST to /graphql, and GET to /graphql with any parameter of an operation, however it is
+encoded (`authentication.names_an_operation`, the test authentication itself uses).
 Never: /healthz, /readyz, the GraphiQL page (a GET without an operation), static files,
 WebSockets (bounded by their own settings).
 
@@ -30,12 +31,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from urllib.parse import parse_qsl
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .authentication import request_id_from
+from .authentication import names_an_operation, request_id_from
 from .i18n import DEFAULT, format_number, negotiate
 
 log = logging.getLogger("customer_context")
@@ -99,7 +99,7 @@ class AdmissionControl:
             return
         method = scope["method"]
         if method == "GET":
-            if not _names_an_operation(scope.get("query_string", b"")):
+            if not names_an_operation(scope.get("query_string", b"")):
                 await self.app(scope, receive, send)  # the GraphiQL page, or a 400 that costs nothing
                 return
             slots = self._semaphore()
@@ -213,9 +213,4 @@ class AdmissionControl:
 def _headers(scope: Scope) -> dict[str, str]:
     """The request's headers by lower-case name (the last of a repeated one)."""
     return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
-
-
-def _names_an_operation(query_string: bytes) -> bool:
-    """Whether a GET's parameters hold `query`, however it is encoded (`%71uery`, `+`)."""
-    return any(name == "query" for name, _ in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
 
