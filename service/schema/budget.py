@@ -9,22 +9,25 @@ Three measures, each with its own limit (service/schema/limits.py words the erro
   compares their sub-selections as well: quadratic in the repeats, and only 2,000 tokens
   made it take 0.4 to 1.5 s (`{ viewer { id id id ... } }`, `viewer { id }` 490 times,
   380 `emails { address }` in one customer). The cost of a selection set is the sum, over
-  its pairs of fields with the same response name, of the product of the two fields' sizes
-  (a field's size: itself, its argument values and everything below it), plus one per pair
-  of distinct fragments spread into it; a document's cost is the sum over its selection sets,
-  each fragment's own measured once. A document that asks for each field once costs 0 however
-  large it is; the gadget's documents cost 0 to 2. benchmarks/validation_cost.py measures
-  what a unit costs graphql-core on this machine's worst documents.
+  its pairs of fields with the same response name, of PAIR plus the product of the two
+  fields' sizes (a field's size: itself, its argument values, SUB_SELECTION when it has one,
+  and everything below it), plus FRAGMENT_PAIR per pair of distinct fragments spread into
+  it; a document's cost is the sum over its selection sets, each fragment's own measured
+  once. A document that asks for each field once costs 0 however large it is, as do the
+  gadget's documents. benchmarks/validation_cost.py measures what a unit costs graphql-core
+  on the worst documents of eleven families (the weights are fitted there).
 - **Result size** (`result_size`, per request before execution, with the request's
   variables): how many values the answer may hold, each list counted at the most it can
-  hold (a connection at its `first`, from the document or the variables, or the default page
-  when it is left out; the lists of a customer at their domain limits). It bounds what execution can be asked to do: 30 aliases
-  of `customers(first: 100)` with their contacts' customers' contacts would otherwise be
-  millions of values resolved without the event loop getting a turn.
+  hold (a connection at its `first`, from the document or the variables, or the default
+  page when it is left out; the lists of a customer at their domain limits). It bounds what
+  execution can be asked to do: 30 aliases of `customers(first: 100)` with their contacts'
+  customers' contacts would otherwise be millions of values resolved without the event loop
+  getting a turn.
 - **List inputs** (`ListGuard`, before variables are coerced): every list an argument or an
   input field accepts has a most items (`LIST_LIMITS`), checked on the raw JSON variables
-  and on literals. graphql-core's coercion of a 110,000-entry enum list held the event loop
-  1.5 s; counting it first costs one `len()`.
+  and on literals, and an input object may not hold far more keys than its type has fields.
+  graphql-core coerced a 110,000-entry enum list in 0.34 s, and in 18 s when its values were
+  invalid (an error with a did-you-mean search each); counting it first costs one `len()`.
 
 The same functions serve Strawberry's path (GraphQLLimits in limits.py), the fast path's
 document cache (service/fastpath/documents.py) and, through Strawberry's schema extension,
@@ -69,6 +72,8 @@ from graphql import (
 
 from ..domain import limits as domain_limits
 from ..usecases import matching
+from .inputs import ContactSearchField
+from .types import CustomerPermission
 
 __all__ = [
     "LIST_LIMITS",
@@ -243,8 +248,8 @@ OUTPUT_LIST_SIZES: dict[str, int] = {
     # One reason per identifier that matched (name, email, phone, organisation, address...).
     "MatchCandidate.reasons": 10,
     "Contact.warnings": 10,
-    "Viewer.permissions": 3,
-    "CustomerAccount.permissions": 3,
+    "Viewer.permissions": len(CustomerPermission),
+    "CustomerAccount.permissions": len(CustomerPermission),
 }
 
 
@@ -366,12 +371,12 @@ def result_size(
 #: list input that is not listed here.
 INPUT_LIST_ITEMS = 1000
 LIST_LIMITS: dict[str, int] = {
-    "ContactFilter.searchIn": 6,
+    "ContactFilter.searchIn": len(ContactSearchField),
     "CustomerInput.emails": INPUT_LIST_ITEMS,
     "CustomerInput.phones": INPUT_LIST_ITEMS,
     "CustomerInput.attributes": INPUT_LIST_ITEMS,
-    "Mutation.createCustomerAccount(permissions:)": 3,
-    "Mutation.setCustomerAccountPermissions(permissions:)": 3,
+    "Mutation.createCustomerAccount(permissions:)": len(CustomerPermission),
+    "Mutation.setCustomerAccountPermissions(permissions:)": len(CustomerPermission),
 }
 
 
