@@ -35,6 +35,11 @@ class Settings:
     default_region: str = _setting(
         "CZ", "ISO 3166 country whose national phone formats are understood (e.g. CZ, SK, DE, NO, RS)"
     )
+    phone_regions: str = _setting(
+        "",
+        "further ISO 3166 countries, comma-separated (e.g. DE,AT), in whose national formats an activity's caller ID "
+        "is read when it is not a number of --default-region (a caller ID none of them reads is kept as sent, unparsed)",
+    )
     data_file: str = _setting(
         "", "memory backend: journal file that makes the embedded store durable (empty: data lives as long as the process)"
     )
@@ -165,6 +170,11 @@ class Settings:
             raise ConfigurationError(
                 f"default region {self.default_region!r} is not an ISO 3166 country code phonenumbers knows (e.g. CZ, DE)"
             )
+        for other in self.caller_id_regions[1:]:
+            if other not in phonenumbers.SUPPORTED_REGIONS:
+                raise ConfigurationError(
+                    f"phone regions: {other!r} is not an ISO 3166 country code phonenumbers knows (e.g. DE, AT)"
+                )
         if not 1 <= self.default_page_size <= self.max_page_size:
             raise ConfigurationError("default page size must be between 1 and the max page size")
         for name in ("match_threshold_call", "match_threshold_chat", "match_threshold_email", "match_margin", "duplicate_threshold"):
@@ -239,6 +249,12 @@ class Settings:
                     f"allowed origin {origin!r} is not an origin: scheme://host[:port] without a path, e.g. https://desk.example.com"
                 )
         return replace(self, default_region=region, log_level=self.log_level.lower(), loop=self.loop.lower())
+
+    @property
+    def caller_id_regions(self) -> tuple[str, ...]:
+        """The regions a caller ID is read in, in order: the default region, then --phone-regions."""
+        others = (r.strip().upper() for r in self.phone_regions.split(",") if r.strip())
+        return tuple(dict.fromkeys((self.default_region.strip().upper(), *others)))
 
     @property
     def origins(self) -> tuple[str, ...]:
