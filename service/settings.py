@@ -64,6 +64,24 @@ class Settings:
     default_page_size: int = _setting(20, "`first` when a client leaves it out")
     graphiql: bool = _setting(True, "serve GraphiQL at /graphql to browsers")
     log_level: str = _setting("info", "debug, info, warning or error")
+    log_format: str = _setting(
+        "auto",
+        "the per-request log line: json (one JSON object a line, for log collectors), text (readable) or auto "
+        "(json in production mode, else text)",
+    )
+    metrics: bool = _setting(
+        True, "count requests, errors, store calls and more for Prometheus at /metrics (docs/operations.md, Metrics)"
+    )
+    metrics_port: int = _setting(
+        0,
+        "serve /metrics on this port of --host without a token (a private network's scraper); 0: on the service's own "
+        "port, for a staff token of role ADMIN or READ_ONLY",
+    )
+    otel: bool = _setting(
+        False,
+        "OpenTelemetry traces: a span per operation, resolver and store call, joined to the caller's traceparent "
+        "(needs customer-context[otel]; the exporter follows the standard OTEL_* environment variables)",
+    )
     production: bool = _setting(
         False,
         "production mode: no GraphiQL, no introspection, strict limits (turns GraphiQL and introspection off "
@@ -196,6 +214,12 @@ class Settings:
             )
         if self.log_level.lower() not in {"debug", "info", "warning", "error"}:
             raise ConfigurationError(f"log level must be debug, info, warning or error, not {self.log_level!r}")
+        if self.log_format.lower() not in {"auto", "json", "text"}:
+            raise ConfigurationError(f"log format must be auto, json or text, not {self.log_format!r}")
+        if not 0 <= self.metrics_port <= 65535:
+            raise ConfigurationError(f"metrics port must be between 0 and 65535 (0: the service's own port), not {self.metrics_port}")
+        if self.metrics_port and self.metrics_port == self.port:
+            raise ConfigurationError(f"metrics port must differ from --port ({self.port}); 0 serves /metrics on --port itself")
         for name, least in (
             ("max_query_depth", 1),
             ("max_aliases", 0),
@@ -248,7 +272,9 @@ class Settings:
                 raise ConfigurationError(
                     f"allowed origin {origin!r} is not an origin: scheme://host[:port] without a path, e.g. https://desk.example.com"
                 )
-        return replace(self, default_region=region, log_level=self.log_level.lower(), loop=self.loop.lower())
+        return replace(
+            self, default_region=region, log_level=self.log_level.lower(), log_format=self.log_format.lower(), loop=self.loop.lower()
+        )
 
     @property
     def caller_id_regions(self) -> tuple[str, ...]:
@@ -260,6 +286,11 @@ class Settings:
     def origins(self) -> tuple[str, ...]:
         """`allowed_origins` as a list, without a trailing slash ("https://desk.example.com")."""
         return tuple(o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip())
+
+    @property
+    def logs_json(self) -> bool:
+        """Whether the per-request log line is JSON (`log_format`; auto: in production mode)."""
+        return self.log_format == "json" or (self.log_format == "auto" and self.production)
 
     @property
     def serves_graphiql(self) -> bool:

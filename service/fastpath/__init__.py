@@ -47,6 +47,8 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.utils.await_maybe import await_maybe
 
+from ..metrics import count_fallback
+from ..observation import note_operation
 from ..schema.limits import Limits, limits_of, result_size_error
 from ..schema.masking import MaskInternalErrors
 from .compiled import Replay, Run, Unsupported, compile_operation, replay_middleware
@@ -88,26 +90,27 @@ class FastPath:
     ) -> ExecutionResult | None:
         """The result of one operation, or None to leave the request to Strawberry's path."""
         if not isinstance(query, str) or extensions or (variables is not None and not isinstance(variables, dict)):
-            return None
+            return _leave("request_shape")
         if operation_name is not None and not isinstance(operation_name, str):
-            return None
+            return _leave("request_shape")
         limits = limits_of(context)
         cached = self.documents.get(query, limits)
         if cached is None:
-            return None
+            return _leave("invalid_document")
         operation = cached.operation(operation_name)
         if operation is None:
-            return None
+            return _leave("no_such_operation")
         operation_type = _OPERATION_TYPES[operation.operation]
         if operation_type not in allowed_operation_types or operation_type is OperationType.SUBSCRIPTION:
-            return None
+            return _leave("operation_type")
         name = operation.name.value if operation.name else None
+        note_operation(name, operation_type)
         if cached.guard(self.core_schema, name).check(variables) is not None:
-            return None  # a list over its limit: Strawberry's path refuses it, in the request's words
+            return _leave("list_too_long")  # a list over its limit: Strawberry's path refuses it, in the request's words
         if cached.may_be_costly(self.core_schema, name, limits) and (
             result_size_error(self.core_schema, cached.document, operation, variables, limits, "en") is not None
         ):
-            return None  # an answer over the budget: the same
+            return _leave("answer_too_large")  # an answer over the budget: the same
         plan = self._plan(cached, name) if self.compile_plans else None
         if plan is not None:
             # At most as many coercion errors as graphql-core's `execute` collects (its
@@ -116,7 +119,7 @@ class FastPath:
                 self.core_schema, operation.variable_definitions or (), variables or {}, max_errors=COERCION_ERRORS
             )
             if isinstance(variable_values, list):  # variables that do not coerce: Strawberry's path words it
-                return None
+                return _leave("variables")
             executor = _Execution(
                 variable_values,
                 context,
@@ -139,6 +142,7 @@ class FastPath:
                 try:
                     return ExecutionResult(data=await run.execute_mutation(plan), errors=None)
                 except Replay as replay:
+                    count_fallback("mutation_replay")
                     _forget_loaded(context)
                     if not isinstance(replay.__cause__, (Unsupported, Replay)) and replay.outcomes:
                         log.debug("mutation left its plan", exc_info=replay.__cause__)
@@ -151,11 +155,15 @@ class FastPath:
             try:
                 return ExecutionResult(data=await run.execute(plan), errors=None)
             except Unsupported as exc:
+                count_fallback("plan_unsupported")
                 log.debug("query left its plan: %s", exc, exc_info=exc.__cause__)
                 _forget_loaded(context)
             except Exception:  # a bug of the plan's: graphql-core answers, the log says why
+                count_fallback("plan_failed")
                 log.exception("compiled plan failed; running the query with graphql-core")
                 _forget_loaded(context)
+        elif self.compile_plans:
+            count_fallback("no_plan")
         if watch is not None:
             watch.operation_type = operation_type
         return await self._generic(cached, name, variables, context, root_value)
@@ -233,6 +241,12 @@ class _Execution:
         if self._executor is None:
             self._executor = self._build()
         return self._executor.build_resolve_info(*args)
+
+
+def _leave(reason: str) -> None:
+    """Counts why a request is left to Strawberry's path (the None `execute` returns)."""
+    count_fallback(reason)
+    return None
 
 
 def _forget_loaded(context: Any) -> None:

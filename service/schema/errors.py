@@ -11,6 +11,7 @@ import strawberry
 
 from ..domain import errors as domain
 from ..i18n import translate_beside_field
+from ..observation import note_payload_error
 from .ids import to_global_id
 from .types import MatchCandidate, OpenListEntry
 
@@ -115,6 +116,7 @@ def _beside(ctx, key: str, params: dict) -> str:
 def to_payload_error(err: domain.UserError, ctx) -> UserError:
     """The GraphQL error type for a domain error, its message in the request's language
     (once naming the field's path, once as it reads beside the field)."""
+    note_payload_error(err.code)
     code = ErrorCode(err.code)
     if isinstance(err, domain.InvalidInput):
         errors = [

@@ -59,6 +59,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from ..i18n import DEFAULT, format_number
+from ..observation import note_operation
 from ..settings import Settings
 from .budget import ListGuard, ListTooLong, Over, operation_named, overlap_cost, result_size
 
@@ -530,6 +531,7 @@ class GraphQLLimits(SchemaExtension):
         watch = _WATCH.get()
         if watch is not None:
             watch.operation_type = ec.operation_type
+        note_operation(ec.operation_name, ec.operation_type)
         # Before graphql-core coerces the variables: a result set here is answered instead.
         schema, document = ec.schema._schema, ec.graphql_document
         operation = operation_named(document, ec.operation_name)
