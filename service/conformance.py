@@ -470,6 +470,25 @@ class StorageConformance:
 
         run(scenario)
 
+    def test_a_caller_id_that_did_not_parse_is_kept_as_sent(self, run):
+        # A caller ID no region reads ('anonymous', a short code, another country's national
+        # form) has no E.164 form; the service records it anyway (docs/errors.md, INVALID_PHONE).
+        async def scenario(store):
+            sent = ["anonymous", "030 12345678", "112", "+"]
+            for i, phone in enumerate(sent):
+                await store.insert_activity(replace(activity(i), sender=Sender(phone=phone)))
+            got = await store.get_activities([f"act{i:05d}" for i in range(len(sent))])
+            assert [(a.sender.phone, a.sender.phone_e164) for a in got] == [(p, None) for p in sent]
+            ids, total = await _page_all(lambda after: store.list_activities(customer_id=None, unassociated=True, first=3, after=after))
+            assert total == len(sent) and sorted(ids) == [f"act{i:05d}" for i in range(len(sent))]
+            # Updates keep it too (an unparsed caller is associated by hand).
+            await store.insert_customer(customer(1))
+            await store.update_activity(replace(got[0], version=2, customer_id="cust00001"), 1)
+            (again,) = await store.get_activities([got[0].id])
+            assert (again.sender.phone, again.sender.phone_e164, again.customer_id) == ("anonymous", None, "cust00001")
+
+        run(scenario)
+
     def test_an_agents_activity_lists_leave_out_other_agents_waiting_callers(self, run):
         async def scenario(store):
             await store.insert_customer(customer(1))

@@ -42,7 +42,10 @@ def test_core_messages_keep_their_english_wording():
         "field_too_long": "{field} holds at most {limit} characters; {length} were sent.",
         "too_many_items": "{field} holds at most {limit} items; {count} were sent.",
         "invalid_email": "{field} is not a valid email address.",
-        "invalid_phone": "{field} is not a valid phone number.",
+        "invalid_phone": (
+            "{field} is not a valid phone number in {region}, the default region; write it in the international "
+            "form, e.g. {example}."
+        ),
         "invalid_value": "{field} has an invalid value: {reason}",
         "customer_needs_identity": (
             "A customer needs at least a name, an organisation name, an email address or a "

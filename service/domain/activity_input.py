@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .errors import InvalidInput
+from .normalize import read_caller_id
 from .records import Channel, Direction, Prefill, Sender
 from .validation import Problems
 
@@ -35,12 +36,19 @@ class ActivityFields:
     agent_id: str | None
 
 
-def check_activity(draft: ActivityDraft, *, default_region: str | None) -> ActivityFields:
-    """Validated fields; raises InvalidInput listing every problem."""
+def check_activity(
+    draft: ActivityDraft, *, default_region: str | None, other_regions: tuple[str, ...] = ()
+) -> ActivityFields:
+    """Validated fields; raises InvalidInput listing every problem.
+
+    The caller ID is never a problem (only its length and characters are, as for any
+    text): one that is not a number in the default region nor in `other_regions` is
+    kept as sent with no E.164 form, so the call is recorded and matches nobody by number."""
+    regions = (default_region, *other_regions) if default_region else other_regions
     p = Problems()
     name = p.name("sender.name", draft.sender_name, neutralise=True)
     email = p.email("sender.email", draft.sender_email)
-    phone = p.phone("sender.phone", draft.sender_phone, default_region)
+    phone = p.text("sender.phone", draft.sender_phone)
     subject = p.text("subject", draft.subject)
     text = p.text("text", draft.text, strip=False)
     agent_id = p.text("agentId", draft.agent_id)
@@ -53,9 +61,9 @@ def check_activity(draft: ActivityDraft, *, default_region: str | None) -> Activ
         Sender(
             name,
             email.address if email else None,
-            phone.number if phone else None,
+            phone,
             email.normalized if email else None,
-            phone.e164 if phone else None,
+            read_caller_id(phone, regions) if phone else None,
         ),
         subject,
         text if text and text.strip() else None,

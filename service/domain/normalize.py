@@ -19,6 +19,8 @@ __all__ = [
     "InvalidPhone",
     "InvalidEmail",
     "normalize_phone",
+    "read_caller_id",
+    "phone_example",
     "normalize_email",
     "fold",
     "search_tokens",
@@ -103,6 +105,32 @@ def normalize_phone(raw: str, default_region: str | None = None) -> str:
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone("not a valid number")
     return phonenumbers.format_number(number, _E164)
+
+
+def read_caller_id(raw: str, regions: tuple[str, ...]) -> str | None:
+    """The E.164 form of a caller ID, or None when it is not a number in any of `regions`.
+
+    Telephony sends whatever the trunk gives (short codes, 'anonymous', another country's
+    national format) and an activity is recorded whatever it is: unlike a form, nobody can
+    be asked to correct it. The regions are tried in order, so the first (the default
+    region) decides for a number that is valid in several.
+    """
+    for region in regions or (None,):
+        try:
+            return normalize_phone(raw, region)
+        except InvalidPhone:
+            continue
+    return None
+
+
+def phone_example(region: str) -> str:
+    """A number of `region` in the international form, as a message suggests writing it
+    ('+420 601 123 456' for CZ); libphonenumber's own example, so it is always valid."""
+    number = phonenumbers.example_number_for_type(region.upper(), phonenumbers.PhoneNumberType.MOBILE)
+    number = number or phonenumbers.example_number(region.upper())
+    if number is None:
+        return "+49 30 12345678"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 # ---------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import re
 
 from .errors import Problem
 from .limits import MAX_TEXT_LENGTH
-from .normalize import InvalidIdentifier, normalize_email, normalize_phone
+from .normalize import InvalidIdentifier, normalize_email, normalize_phone, phone_example
 from .readable_text import BIDI_CONTROLS, only_invisible, without_bidi_controls
 from .records import EmailAddress, PhoneNumber
 
@@ -101,5 +101,8 @@ class Problems(list[Problem]):
         try:
             return PhoneNumber(number, normalize_phone(number, region), label)
         except InvalidIdentifier:
-            self.add("INVALID_PHONE", "invalid_phone", field)
+            # A form can ask its user again: say how the number must be written instead.
+            region_code = (region or "").strip().upper()
+            example = phone_example(region_code) if region_code else "+49 30 12345678"
+            self.add("INVALID_PHONE", "invalid_phone", field, region=region_code or "-", example=example)
             return None

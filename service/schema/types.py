@@ -441,7 +441,15 @@ class Sender:
     email: str | None = strawberry.field(description="Email address as received.")
     phone: str | None = strawberry.field(description="Phone number (caller ID) as received.")
     normalized_email: str | None = strawberry.field(description="The email lower-cased, as used for matching.")
-    e164_phone: str | None = strawberry.field(description="The phone in E.164, as used for matching.")
+    e164_phone: str | None = strawberry.field(
+        description="The phone in E.164, as used for matching; null when there is no phone or it did not parse "
+        "(see phoneParsed)."
+    )
+    phone_parsed: bool | None = strawberry.field(
+        description="Whether the caller ID is a number of the default region or of --phone-regions (or an "
+        "international one): false when it is kept only as sent (a short code, 'anonymous', another country's "
+        "national format), which matches nobody by number; null when there is no phone."
+    )
 
 
 @strawberry.type(description="An incoming or outgoing call, chat or email.")
@@ -489,6 +497,7 @@ _view_fields(
         phone=a.sender.phone,
         normalized_email=a.sender.email_normalized,
         e164_phone=a.sender.phone_e164,
+        phone_parsed=None if a.sender.phone is None else a.sender.phone_e164 is not None,
     ),
     subject=attrgetter("subject"),
     text=attrgetter("text"),

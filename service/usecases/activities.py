@@ -32,7 +32,8 @@ async def record_activity(rt: Runtime, actor: Actor, draft: ActivityDraft) -> Re
     activity is associated with it; otherwise a pending new customer, pre-filled from the
     sender's identifiers, joins the handling agent's open list with the candidates found."""
     require_staff(actor, write=True)
-    fields = check_activity(draft, default_region=rt.settings.default_region)
+    regions = rt.settings.caller_id_regions
+    fields = check_activity(draft, default_region=regions[0], other_regions=regions[1:])
     # An agent records its own activities: the pending customer joins its own open list.
     fields = replace(fields, agent_id=agent_for(actor, fields.agent_id))
     candidates = await rt.matcher.candidates(Identity.of_sender(fields.sender), rt.store, limit=CANDIDATE_LIMIT)
