@@ -48,6 +48,7 @@ import enum
 import functools
 import inspect
 import math
+import time
 import types
 from collections.abc import Callable, Iterable
 from dataclasses import MISSING, dataclass
@@ -609,12 +610,34 @@ def compile_operation(
 # --- running -----------------------------------------------------------------------------
 
 
+#: How long a query's plan runs before it lets the event loop take a turn (seconds), and
+#: how many objects it completes between looks at the clock. A large answer (tens of
+#: thousands of values, about 2 µs each: benchmarks/answer_size.py) would otherwise be
+#: produced in one go while every other request waits.
+TURN_SECONDS = 0.01
+TURN_CHECK = 64
+
+
+async def _next_turn(run: Run, value: Any) -> Any:
+    """`value`, after the event loop had a turn. The first of the fields put off in one turn
+    to resume starts the next turn; the others resume within it (or are put off again)."""
+    turn = run.turn
+    await asyncio.sleep(0)
+    if run.turn == turn:
+        run.new_turn()
+    return value
+
+
 class Run:
     """One execution of a plan. `executor` holds the request's coerced variables and context
     and builds the resolvers' `GraphQLResolveInfo` (fastpath._Execution: graphql-core's
-    executor, made when first needed)."""
+    executor, made when first needed).
 
-    __slots__ = ("executor", "root_value", "pending", "_args", "_converted")
+    A query's run takes turns (`TURN_SECONDS`): once its turn is over, the fields it has not
+    completed yet are completed later, through `pending` as a resolver's awaited value is,
+    after the event loop had a turn; the answer is the same, built in several turns."""
+
+    __slots__ = ("executor", "root_value", "pending", "_args", "_converted", "_objects", "_turn_ends", "_yielding", "turn")
 
     def __init__(self, executor: Any, root_value: Any) -> None:
         self.executor = executor
@@ -622,9 +645,20 @@ class Run:
         self.pending: list[Any] = []
         self._args: dict[int, dict[str, Any]] = {}
         self._converted: dict[int, dict[str, Any]] = {}
+        self._objects = 0
+        #: None: no turns (a mutation's run, whose fields complete in order).
+        self._turn_ends: float | None = None
+        self._yielding = False
+        self.turn = 0
+
+    def new_turn(self) -> None:
+        self.turn += 1
+        self._turn_ends = time.monotonic() + TURN_SECONDS
+        self._yielding = False
 
     async def execute(self, plan: OperationPlan) -> dict[str, Any]:
         try:
+            self.new_turn()
             data = self.object(plan.root, self.root_value, None)
             await self._drain()
             return data
@@ -753,11 +787,19 @@ class Run:
                 raise Unsupported("is_type_of failed") from exc
             if ok is not True:
                 raise Unsupported("is_type_of is not simply true")
+        if self._turn_ends is not None:
+            self._objects += 1
+            if not self._objects % TURN_CHECK and time.monotonic() > self._turn_ends:
+                self._yielding = True
         out: dict[str, Any] = {}
         for field in plan.fields:
             kind = field.kind
             if kind == _ATTRIBUTE:
                 value = getattr(source, field.name)
+                if field.wants_path and self._yielding:  # an object or a list: in a later turn
+                    out[field.key] = None  # keeps the response's key order
+                    self.pending.append(self._later(_next_turn(self, value), out, field, Path(path, field.key, plan.type.name)))
+                    continue
                 out[field.key] = field.complete(
                     self, value, Path(path, field.key, plan.type.name) if field.wants_path else None
                 )
@@ -793,6 +835,10 @@ class Run:
                 elif hasattr(result, "__await__") and not isinstance(result, (str, bytes, dict, list, tuple)):
                     out[field.key] = None
                     self.pending.append(self._later(result, out, field, field_path))
+                    continue
+                if self._yielding:
+                    out[field.key] = None
+                    self.pending.append(self._later(_next_turn(self, result), out, field, field_path))
                     continue
                 out[field.key] = field.complete(self, result, field_path)
             else:
