@@ -2,8 +2,9 @@
 PyMongo's asyncio client, for running many stateless service processes on one data set.
 
 Select it with `--backend mongo`; `--mongodb-url`, `--mongodb-database` and
-`--mongodb-timeout-ms` say where and how long to wait. docs/operations.md describes the
-collections, indexes and shard keys. Live events (subscriptions) travel between processes
+`--mongodb-timeout-ms` say where and how long to wait; `customer-context migrate` brings a
+database to this release's layout (migrations.py). docs/operations.md describes the
+collections, indexes, shard keys (sharding.py) and migrations. Live events (subscriptions) travel between processes
 through a change stream on the `events` collection (pubsub.py), which needs a replica set.
 """
 
@@ -20,7 +21,7 @@ def storage_backends():
         StorageBackend(
             "mongo",
             MongoStore,
-            "MongoDB (--mongodb-url): shared by any number of service processes; indexes created at startup.",
+            "MongoDB (--mongodb-url): shared by any number of service processes; `customer-context migrate` builds its indexes.",
         )
     ]
 
