@@ -38,13 +38,16 @@ from strawberry.http import GraphQLRequestData, process_result
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from . import live, plugins, request_json
+from . import live, metrics, plugins, request_json
 from .admission import AdmissionControl
 from .authentication import AuthenticationMiddleware, StaffDirectory, is_graphiql_page, unauthenticated
 from .events import EventBus
 from .fastpath import FastPath
 from .front_door import BAD_REQUEST, UNSUPPORTED_MEDIA_TYPE, Refusal, encode
 from .i18n import negotiate
+from .metrics_endpoint import MetricsPort, metrics_endpoint
+from .observation import ObserveRequests, note_result
+from .request_log import RequestLog
 from .runtime import Runtime
 from .schema import schema
 from .schema.context import build_context, request_id_of
@@ -263,6 +266,7 @@ class KnownOperationLane:
         result = await self.graphql.execute_known(request_data, context, operation_type)
         if result is None:
             return None
+        note_result(result)
         media_type = response_media_type(headers.get("accept"))
         status, answer = http_answer(result, media_type)
         content = self.graphql.encode_json(answer)
@@ -405,6 +409,7 @@ class GraphQLApp(GraphQL):
         return response
 
     async def process_result(self, request: Request, result: ExecutionResult) -> dict[str, Any]:
+        note_result(result)
         sub_response = getattr(request.state, "sub_response", None)
         status, data = http_answer(result, sub_response.media_type if sub_response is not None else JSON)
         if status is not None:
@@ -651,6 +656,16 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready", "store": runtime.settings.backend})
 
 
+def _count_request(observation: Any) -> None:
+    metrics.count_request(
+        metrics.operation_label(observation.operation),
+        observation.operation_type or "(none)",
+        observation.outcome(),
+        observation.seconds,
+        observation.codes,
+    )
+
+
 async def index(request: Request) -> RedirectResponse:
     return RedirectResponse("/graphql")
 
@@ -670,10 +685,15 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
     # Live events (subscriptions): published from domain events, through the plugins' pub/sub.
     publisher = live.LivePublisher(settings.publish_queue_size)
     pm.register(publisher, name="live-events")
+    if settings.metrics:
+        pm.register(metrics.MatchingDecisions(), name="metrics-matching-decisions")
+    metrics_port = MetricsPort(settings.host, settings.metrics_port) if settings.metrics and settings.metrics_port else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         store = plugins.build_store(backend, settings)
+        if settings.metrics:
+            metrics.time_store_calls(store)
         matcher = plugins.build_matcher(strategy, settings)
         try:
             await store.open()
@@ -694,11 +714,20 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
                 # collection no longer walks every record while requests wait.
                 gc.collect()
                 gc.freeze()
+            if metrics_port is not None:
+                try:
+                    metrics_port.start(store)
+                except ConfigurationError as exc:
+                    app.state.startup_error = exc  # the CLI says it in one line
+                    raise
             app.state.runtime = runtime
             log.info("customer context ready: backend=%s matching=%s", backend.name, strategy.name)
             yield
         finally:
             app.state.runtime = None
+            if metrics_port is not None:
+                metrics_port.stop()
+            metrics.process_exited()
             await plugins.call_each_safely(pm.hook.shutdown, "shutdown", runtime=runtime)
             await publisher.stop()
             await store.close()
@@ -708,6 +737,7 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
         Route("/", index),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        *([Route("/metrics", metrics_endpoint)] if settings.metrics and not settings.metrics_port else []),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", SubscriptionsView(schema, settings)),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
@@ -742,7 +772,12 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
             expose_headers=["X-Request-Id"],
             max_age=600,
         ))
+    # Outermost: every answer of /graphql is counted and logged, a shed 503 or a CORS
+    # preflight's included.
+    sinks = (*([_count_request] if settings.metrics else []), RequestLog(json_lines=settings.logs_json))
+    middleware.insert(0, Middleware(ObserveRequests, sinks=sinks))
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.metrics_port = metrics_port
     app.state.runtime = None
     app.state.startup_error = None
     app.state.settings = settings

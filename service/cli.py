@@ -53,7 +53,7 @@ def _is_loopback(host: str) -> bool:
 def _serve(settings) -> int:
     import uvicorn
 
-    from . import http_limits
+    from . import http_limits, request_log
     from .app import create_app
 
     if not settings.tokens_file:
@@ -74,6 +74,7 @@ def _serve(settings) -> int:
         )
     # Unknown backend/strategy names fail here, before listening. The process is the server's.
     app = create_app(settings, freeze_after_startup=True)
+    request_log.log_to_stderr_as_lines()
     print(
         f"Customer Context on http://{settings.host}:{settings.port}/graphql "
         f"(backend {settings.backend}, matching {settings.matching})",
@@ -86,6 +87,9 @@ def _serve(settings) -> int:
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level,
+            # The service's own line per request (service/request_log.py) replaces uvicorn's
+            # access line where lines are JSON: a collector would meet two shapes otherwise.
+            access_log=not settings.logs_json,
             lifespan="on",
             # docs/performance.md, "Under saturation": under uvloop a saturated process
             # accepted no new connection (health probes included) for seconds.

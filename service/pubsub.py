@@ -26,6 +26,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from .documents import from_document, to_document
 from .events import ActivityRecorded, OpenListEntryAdded, OpenListEntryResolved
+from .metrics import subscription_closed, subscription_opened
 
 log = logging.getLogger("customer_context.pubsub")
 
@@ -169,12 +170,18 @@ class Fanout:
         self.closed = False
 
     def subscribe(self, accept: Accept | None = None) -> Subscription:
-        subscription = Subscription(self.queue_size, accept, self._subscribers.discard)
+        subscription = Subscription(self.queue_size, accept, self._left)
         if self.closed:
             subscription.end()
         else:
             self._subscribers.add(subscription)
+            subscription_opened()
         return subscription
+
+    def _left(self, subscription: Subscription) -> None:
+        if subscription in self._subscribers:
+            self._subscribers.discard(subscription)
+            subscription_closed()
 
     def deliver(self, event: Any) -> None:
         for subscription in list(self._subscribers):

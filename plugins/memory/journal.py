@@ -64,12 +64,14 @@ import fcntl
 import logging
 import os
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from service.documents import RECORD_TYPES, from_document, from_json, to_document, to_json, to_json_bytes
+from service.metrics import journal_compaction, journal_fsync
 from service.settings import ConfigurationError
 from service.storage import StoreUnavailable
 
@@ -243,6 +245,7 @@ class Journal:
         self._next_compaction_lines = 0  # after a failed compaction: wait for this many lines
         self._stale = 0  # journal lines the snapshot already holds
         self._compacting = False  # between begin_compaction and finish/compaction_failed
+        self._compaction_started = 0.0
         self._shared: dict[str, str] | None = None  # while open() replays: see _share
 
     # start-up ----------------------------------------------------------------------------
@@ -514,6 +517,7 @@ class Journal:
             except OSError as exc2:
                 self._fail(f"cannot write data file {self.path} ({exc.strerror}) nor cut the partial write ({exc2.strerror})")
             raise StoreUnavailable(f"cannot write data file {self.path}: {exc.strerror}") from exc
+        started = time.perf_counter()
         try:
             os.fsync(self._fd)
         except OSError as exc:
@@ -521,6 +525,7 @@ class Journal:
             # now on can be trusted to be durable.
             self._fail(f"cannot sync data file {self.path}: {exc.strerror}")
             raise StoreUnavailable(self._broken) from exc
+        journal_fsync(time.perf_counter() - started)
         self._seq = seq
         self._size += len(line)
         self._lines += 1
@@ -567,6 +572,7 @@ class Journal:
         if self._fd is None or self._broken is not None or self._compacting:
             return None
         self._compacting = True
+        self._compaction_started = time.perf_counter()
         return CompactionMark(self._seq, self._size, self._lines)
 
     def write_snapshot(self, records: Iterable[tuple[str, Any]], mark: CompactionMark) -> None:
@@ -598,6 +604,7 @@ class Journal:
         next try waits until it has grown to twice its length."""
         self._compacting = False
         self._next_compaction_lines = 2 * self._lines
+        journal_compaction("failed")
         log.error("data file %s: compaction failed (%r); the journal keeps growing, next try later", self.path, exc)
 
     def finish_compaction(self, mark: CompactionMark) -> None:
@@ -617,6 +624,7 @@ class Journal:
         except OSError as exc:
             self._stale, self._next_compaction_lines = mark.lines, 2 * self._lines
             log.error("data file %s: cannot cut the journal after a snapshot (%s); next try later", self.path, exc)
+            journal_compaction("failed")
             return
         if newer == 0:
             try:
@@ -627,6 +635,7 @@ class Journal:
         self._size = len(_HEADER) + newer
         self._lines -= mark.lines
         self._stale, self._next_compaction_lines = 0, 0
+        journal_compaction("ok", time.perf_counter() - self._compaction_started)
 
     def _replace_journal(self, newer: bytes) -> None:
         """The journal as its header followed by `newer`, atomically: written to PATH.tmp,
