@@ -81,6 +81,7 @@ def test_a_process_refuses_an_older_layout_and_migrate_brings_it_up_to_date(quor
         assert "run `customer-context migrate`" in str(refused.value)
         assert quorum_calls["options"] == []  # open() built nothing
 
+        quorum_calls["timeouts"].clear()
         report = await store.migrate()
         assert quorum_calls["options"] == [{"commitQuorum": "majority"}] * len(INDEXES)
         assert set(quorum_calls["timeouts"]) == {120}
@@ -120,6 +121,27 @@ def test_a_changed_collation_needs_a_migration():
         await store._meta.update_one({"_id": "layout"}, {"$set": {"collation": COLLATION_VERSION - 1}})
         with pytest.raises(migrations.LayoutMismatch, match="migrate"):
             await MongoStore(Settings(), client=client).open()
+
+    run(main())
+
+
+def test_an_index_added_without_a_layout_bump_still_needs_a_migration(monkeypatch):
+    async def main():
+        client = AsyncMongoMockClient()
+        store = MongoStore(Settings(), client=client)
+        await store.open()
+        await store.insert_customer(customer(1))
+        await store.close()
+        wanted = {**INDEXES, "customers": [*INDEXES["customers"], ("customers_external", [("external_id", 1)])]}
+        monkeypatch.setattr(migrations, "INDEXES", wanted)
+        monkeypatch.setitem(migrations.CURRENT, "indexes", migrations.index_fingerprint())
+        newer = MongoStore(Settings(), client=client)
+        with pytest.raises(migrations.LayoutMismatch, match="other indexes.*run `customer-context migrate`"):
+            await newer.open()
+        await newer.migrate()
+        assert "customers_external" in await client["customer_context"]["customers"].index_information()
+        await newer.open()
+        await newer.close()
 
     run(main())
 

@@ -19,6 +19,8 @@ the operator's timeout (`pymongo.timeout`).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,8 +40,17 @@ from .indexes import INDEXES, RETIRED_INDEXES
 log = logging.getLogger("customer_context.mongo.migrations")
 
 MARKER = "layout"
+
+
+def index_fingerprint() -> str:
+    """A digest of every index this code wants: an index added or changed without a bump of
+    LAYOUT_VERSION still needs a migrate before a process serves."""
+    text = json.dumps(sorted((c, name, keys) for c, specs in INDEXES.items() for name, keys in specs))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 #: What this code needs of a database.
-CURRENT = {"layout": LAYOUT_VERSION, "collation": COLLATION_VERSION}
+CURRENT = {"layout": LAYOUT_VERSION, "collation": COLLATION_VERSION, "indexes": index_fingerprint()}
 #: Documents rewritten per batch.
 BATCH = 500
 #: MongoDB's "index not found" (dropping a retired index that is already gone).
@@ -64,7 +75,8 @@ class Report:
 def describe(marker: dict[str, Any] | None) -> str:
     if marker is None:
         return "an older release's layout (no layout mark)"
-    return f"layout {marker.get('layout')} (collation {marker.get('collation')})"
+    same_indexes = marker.get("indexes") == CURRENT["indexes"]
+    return f"layout {marker.get('layout')} (collation {marker.get('collation')}{'' if same_indexes else ', other indexes'})"
 
 
 async def check(store: Any) -> None:
