@@ -174,6 +174,29 @@ def test_moving_an_activity_or_a_contact_to_another_customer_names_the_old_shard
     ]
 
 
+def test_a_migration_and_a_rename_write_within_the_shard_keys():
+    log: list = []
+
+    async def main():
+        store = RecordingStore(log)
+        await store.open()
+        acme = customer(1, first_name=None, last_name=None, organization_name="Acme")
+        await store.insert_customer(acme)
+        for i in range(3):
+            await store.insert_contact(contact(i, acme.id))
+        await store.update_customer(replace(acme, version=2, organization_name="Zeta"), 1)
+        await store._contacts.update_one({"_id": "cont00000"}, {"$unset": {"_dv": ""}})  # an old release's
+        await store._customers.update_one({"_id": acme.id}, {"$set": {"_contacts_pending": True}})
+        report = await store.migrate()
+        assert report.rewritten["contacts"] == 1 and report.renames_resumed == 1
+        await store.close()
+
+    asyncio.run(main())
+    assert problems(log) == []
+    assert {w["op"] for _, w in log} >= {"insert_one", "update_one", "replace_one"}
+    assert "update_many" not in {w["op"] for name, w in log if name == "contacts"}
+
+
 def test_the_check_refuses_what_mongodb_refuses():
     pre, post = {"_id": "a", "customer_id": None}, {"_id": "a", "customer_id": "c"}
     # What the backend did before: a shard key change filtered on _id and version only.
