@@ -165,11 +165,13 @@ def journal_compaction(outcome: str, seconds: float | None = None) -> None:
 
 
 def time_store_calls(store: Any) -> Any:
-    """Times every coroutine method of `store` (open, close and ping aside), per method, by
+    """Times every method of the Storage port on `store` (open and close aside), per method, by
     shadowing each with a timed one on the instance: the object stays what it is (its type,
     its other attributes), so nothing that holds or checks it notices."""
-    for name, method in inspect.getmembers(type(store), inspect.iscoroutinefunction):
-        if name.startswith("_") or name in ("open", "close"):
+    from .storage import Storage
+
+    for name, _ in inspect.getmembers(Storage, inspect.iscoroutinefunction):
+        if name.startswith("_") or name in ("open", "close") or not inspect.iscoroutinefunction(getattr(store, name, None)):
             continue
         try:
             setattr(store, name, _timed(getattr(store, name), name))

@@ -13,12 +13,15 @@ codes (app.py's `http_answer` callers) and payload error codes (service/schema/e
 from __future__ import annotations
 
 import contextvars
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("customer_context")
 
 #: Longest error body read for its codes (a refusal's JSON is a few hundred bytes).
 MAX_ERROR_BODY = 64 * 1024
@@ -129,6 +132,24 @@ class ObserveRequests:
         error_body: list[bytes] | None = None
         error_size = 0
 
+        finished = False
+
+        def finish() -> None:
+            nonlocal finished
+            finished = True
+            observation.seconds = time.perf_counter() - started
+            actor = scope.get("state", {}).get("actor")
+            observation.actor_id = getattr(actor, "id", None)
+            if error_body:
+                observation.codes.extend(_codes_of(b"".join(error_body)))
+            if span is not None:
+                span.end(observation)
+            for sink in self.sinks:
+                try:
+                    sink(observation)
+                except Exception:  # counting or logging must never cost a client its answer
+                    log.exception("request %s: observing it failed", observation.request_id)
+
         async def observed_send(message: Message) -> None:
             nonlocal error_body, error_size
             if message["type"] == "http.response.start":
@@ -138,11 +159,16 @@ class ObserveRequests:
                         observation.request_id = value.decode("latin-1")
                 if observation.status >= 400 and observation.result is None:
                     error_body = []
-            elif error_body is not None and message["type"] == "http.response.body":
-                chunk = message.get("body", b"")
-                if error_size + len(chunk) <= MAX_ERROR_BODY:
-                    error_body.append(chunk)
-                    error_size += len(chunk)
+            elif message["type"] == "http.response.body":
+                if error_body is not None:
+                    chunk = message.get("body", b"")
+                    if error_size + len(chunk) <= MAX_ERROR_BODY:
+                        error_body.append(chunk)
+                        error_size += len(chunk)
+                if not message.get("more_body", False) and not finished:
+                    # Before the answer's last bytes leave: a client that has its answer
+                    # finds it counted in the next scrape.
+                    finish()
             await send(message)
 
         span = self.tracer.start(scope, observation) if self.tracer is not None else None
@@ -150,15 +176,8 @@ class ObserveRequests:
             await self.app(scope, receive, observed_send)
         finally:
             _CURRENT.reset(token)
-            observation.seconds = time.perf_counter() - started
-            actor = scope.get("state", {}).get("actor")
-            observation.actor_id = getattr(actor, "id", None)
-            if error_body:
-                observation.codes.extend(_codes_of(b"".join(error_body)))
-            if span is not None:
-                span.end(observation)
-            for sink in self.sinks:
-                sink(observation)
+            if not finished:  # no answer (the client left), or a failure below
+                finish()
 
 
 def _codes_of(body: bytes) -> list[str]:
