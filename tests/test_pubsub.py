@@ -458,6 +458,14 @@ class FakeEvents:
         self.streams: list[FakeChangeStream] = []
         self.refuse: list[BaseException] = []
         self.watches: list = []
+        self.oplog_starts = 0  # the first change the server still has
+
+    def age(self, n: int) -> None:
+        """n changes the streams' pipeline leaves out (TTL removals of old events), after
+        which the oplog has forgotten everything before them."""
+        for _ in range(n):
+            self.changes.append({"_id": {"_data": len(self.changes)}, "operationType": "delete"})
+        self.oplog_starts = len(self.changes) - 1
 
     async def insert_one(self, document: dict) -> None:
         await self.collection.insert_one(document)
@@ -476,10 +484,13 @@ class FakeEvents:
             raise OperationFailure("The $changeStream stage is only supported on replica sets", code=40573)
         if self.refuse:
             raise self.refuse.pop(0)
+        if start_after is not None and start_after["_data"] < self.oplog_starts - 1:
+            raise OperationFailure("Resume of change stream was not possible, as the resume point may no longer be in the oplog", code=286)
         stream = FakeChangeStream(self, len(self.changes) - 1)
         if start_after is not None:
             for change in self.changes[start_after["_data"] + 1 :]:
-                stream.queue.put_nowait(change)
+                if change["operationType"] == "insert":
+                    stream.queue.put_nowait(change)
         self.streams.append(stream)
         return stream
 
@@ -588,6 +599,26 @@ def test_a_stream_that_breaks_before_any_event_resumes_from_its_post_batch_token
         assert [e.activity.id for e in await take(subscription, 2)] == ["a1", "a2"]
         assert events.watches[1:] == [{"_data": 0}] * 4  # from the token, never from "now"
         assert waits[:4] == [0, 1, 2, 3]  # backing off while the election lasts
+        await process_a.close()
+        await process_b.close()
+
+    run(main())
+
+
+def test_a_quiet_spell_longer_than_the_oplog_window_loses_nothing(waits):
+    async def main():
+        events, process_a, process_b = mongo_pair()
+        subscription = await process_b.subscribe()
+        await process_a.publish(recorded(1))
+        await take(subscription, 1)
+        # Hours without a live event: only changes the stream leaves out, and the oplog
+        # forgets the last event. The empty batches' token has moved on with them.
+        events.age(50)
+        await asyncio.sleep(0.05)
+        events.streams[0].fail(AutoReconnect("connection reset"))
+        await process_a.publish(recorded(2))
+        assert [e.activity.id for e in await take(subscription, 1)] == ["a2"]  # not EVENTS_LOST
+        assert events.watches[-1] == {"_data": 50}
         await process_a.close()
         await process_b.close()
 
