@@ -57,9 +57,25 @@ from .schema.limits import limits_of
 from .schema.prepared import use_prepared
 from .schema.subscriptions import coded_error
 from .settings import Settings
+from .turns import take_turn
 from .websocket_limits import TRY_AGAIN_LATER, Slot, SocketBudget, TokenBucket
 
 log = logging.getLogger("customer_context.websocket")
+
+class _InvalidUtf8IsTheClients(logging.Filter):
+    """uvicorn's WebSocket protocol (websockets-sansio) logs a text frame of invalid UTF-8
+    as an error with a traceback, though the mistake is the client's and uvicorn closes the
+    socket with 1007 as RFC 6455 says: logged as a warning, without the traceback. Leans on
+    uvicorn's wording; tests/test_websocket_limits.py's real-server test catches a change."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "Invalid UTF-8 sequence received from client." and record.levelno >= logging.ERROR:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+logging.getLogger("uvicorn.error").addFilter(_InvalidUtf8IsTheClients())
 
 #: Before connection_init is acknowledged nobody may see anything.
 NOBODY = Actor("anonymous", Role.CUSTOMER)
@@ -109,6 +125,7 @@ class _SubscriptionsOnly:
 
     async def stream(self, query: Any, variable_values: Any = None, context_value: Any = None, root_value: Any = None,
                      operation_name: Any = None, **kwargs: Any) -> Any:
+        await take_turn()  # thousands of subscribe messages at once must not hold the loop
         name = operation_name if isinstance(operation_name, str) else None
         prepared = self.documents.get(query, limits_of(context_value)) if isinstance(query, str) else None
         if prepared is not None:
@@ -166,12 +183,10 @@ def malformed(message: Any) -> str | None:
             return "A subscribe message's payload must be an object"
         if not isinstance(payload.get("query"), str):
             return "A subscribe message's payload must have a string query"
-        if not isinstance(payload.get("variables", None) or {}, dict):
-            return "A subscribe message's variables must be an object"
-        if not isinstance(payload.get("operationName", None) or "", str):
-            return "A subscribe message's operationName must be a string"
-        if not isinstance(payload.get("extensions", None) or {}, dict):
-            return "A subscribe message's extensions must be an object"
+        for key, kind, wording in (("variables", dict, "an object"), ("operationName", str, "a string"),
+                                   ("extensions", dict, "an object")):
+            if payload.get(key) is not None and not isinstance(payload[key], kind):
+                return f"A subscribe message's {key} must be {wording}"
     return None
 
 

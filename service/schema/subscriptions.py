@@ -18,6 +18,7 @@ from strawberry.types.graphql import OperationType
 from ..domain.errors import UserError as DomainUserError
 from ..i18n import DEFAULT, format_number
 from ..pubsub import EventsLost, PubSubUnavailable, SubscriberTooSlow
+from ..turns import take_turn
 from ..usecases import live
 from .context import to_graphql_error
 from .mutations import RecordActivitySuccess
@@ -114,6 +115,9 @@ class _LiveStream:
             raise coded_error(self._ctx, "EVENTS_LOST", "events_lost") from None
         except PubSubUnavailable:
             raise coded_error(self._ctx, "SUBSCRIPTIONS_UNAVAILABLE", "subscriptions_unavailable") from None
+        # One event wakes every subscriber at once; resolving it for each in turns lets the
+        # loop serve the network in between (service/turns.py).
+        await take_turn()
         return self._convert(event)
 
     async def aclose(self) -> None:
