@@ -53,7 +53,7 @@ from .schema import schema
 from .schema.context import build_context, request_id_of
 from .schema.limits import OperationWatch, error_entry, limit_error, limits_of_settings, reset_watch, watch_operation
 from .settings import ConfigurationError, Settings
-from .storage import StoreUnavailable
+from .storage import StoreUnavailable, request_deadline
 from .websocket import SubscriptionsView
 
 log = logging.getLogger("customer_context")
@@ -485,6 +485,9 @@ class GraphQLApp(GraphQL):
         watch = OperationWatch()
         token = watch_operation(watch)  # a task copies the context, and with it `watch`
         if in_place:
+            # A known query: its store calls may give up when the request does (a backend
+            # reads storage.request_deadline). Not for mutations, which are left to finish.
+            deadline_token = request_deadline.set(deadline)
             try:
                 timeout = asyncio.timeout(max(0.0, deadline - asyncio.get_running_loop().time()))
                 try:
@@ -495,6 +498,7 @@ class GraphQLApp(GraphQL):
                         raise
                     return self._timed_out(None, watch, context)
             finally:
+                request_deadline.reset(deadline_token)
                 reset_watch(token)
         try:
             task = asyncio.ensure_future(operation(watch))
