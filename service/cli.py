@@ -4,8 +4,12 @@ to this release's layout, `plugins` lists what is installed."""
 from __future__ import annotations
 
 import argparse
+import difflib
+import errno
 import ipaddress
 import logging
+import re
+import socket
 import sys
 from collections.abc import Sequence
 
@@ -38,7 +42,33 @@ def _parser() -> argparse.ArgumentParser:
     )
     token.add_argument("--id", required=True, help="who the token is for, e.g. agent-7 (becomes createdBy on writes)")
     token.add_argument("--role", required=True, choices=["ADMIN", "AGENT", "READ_ONLY"], type=str.upper)
+    parser.set_defaults(commands={"serve": serve, "migrate": migrate, "plugins": listing, "token": token})
     return parser
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The arguments, or exit 2 with the command's own usage when one is not its own: the
+    top parser would show its usage (no flags at all) for a misspelt `serve` flag."""
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        command = args.commands[args.command] if args.command in args.commands else parser
+        command.error(_unknown_arguments(command, unknown))
+    return args
+
+
+def _unknown_arguments(command: argparse.ArgumentParser, unknown: list[str]) -> str:
+    """'unrecognized arguments: --prot 8000 (--prot: did you mean --port?); ...', with
+    difflib's nearest flag of the command for each misspelt one."""
+    # The flags as its help lists them (argparse has no public list of a parser's options).
+    flags = sorted(set(re.findall(r"--[\w-]+", command.format_help())))
+    hints = []
+    for argument in unknown:
+        flag = argument.split("=", 1)[0]
+        if flag.startswith("-") and (near := difflib.get_close_matches(flag, flags, n=1, cutoff=0.6)):
+            hints.append(f"{flag}: did you mean {near[0]}?")
+    hint = f" ({'; '.join(hints)})" if hints else ""
+    return f"unrecognized arguments: {' '.join(unknown)}{hint}; {command.prog} --help lists them all"
 
 
 def _is_loopback(host: str) -> bool:
@@ -51,11 +81,12 @@ def _is_loopback(host: str) -> bool:
 
 
 def _serve(settings) -> int:
-    import uvicorn
-
     from . import http_limits, request_log
     from .app import create_app
 
+    # Bound before anything starts: uvicorn binds after the application's startup, so a
+    # busy port used to be reported below "ready" and a traceback-like shutdown.
+    listener = _listen(settings.host, settings.port)
     if not settings.tokens_file:
         if settings.production:
             raise ConfigurationError(
@@ -76,13 +107,14 @@ def _serve(settings) -> int:
     app = create_app(settings, freeze_after_startup=True)
     request_log.log_to_stderr_as_lines()
     print(
-        f"Customer Context on http://{settings.host}:{settings.port}/graphql "
+        f"Customer Context on http://{settings.host}:{listener.getsockname()[1]}/graphql "
         f"(backend {settings.backend}, matching {settings.matching})",
         file=sys.stderr,
         flush=True,
     )
     try:
-        uvicorn.run(
+        _run_on(
+            listener,
             _quiet_startup_failure(app),
             host=settings.host,
             port=settings.port,
@@ -106,6 +138,39 @@ def _serve(settings) -> int:
             raise ConfigurationError(str(app.state.startup_error)) from None
         raise
     return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The service's listening socket, bound now; a port in use (or a host that is not this
+    machine's) is a ConfigurationError: one line naming the flag to change."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    # As uvicorn does: a restart may bind while the old process's connections linger in TIME_WAIT.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigurationError(
+                f"port {port} on {host} is already in use by another process: stop that process, or choose "
+                f"another port with --port (e.g. --port {port + 1 if 0 < port < 65535 else 8001})"
+            ) from None
+        raise ConfigurationError(
+            f"cannot listen on {host} port {port}: {exc.strerror or exc}; check --host and --port"
+        ) from None
+    return sock
+
+
+def _run_on(listener: socket.socket, app, **options) -> None:
+    """uvicorn.run(app, **options) on a socket already bound (uvicorn.run cannot take one)."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, **options))
+    server.run(sockets=[listener])
+    if not server.started:
+        # What uvicorn.run does when startup failed without raising.
+        sys.exit(3)
 
 
 def _quiet_startup_failure(app):
@@ -167,7 +232,7 @@ def _list_plugins(settings) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parse(argv)
     if args.command == "token":
         if not args.id or any(ch.isspace() for ch in args.id):
             print("customer-context: --id must be one word", file=sys.stderr)

@@ -1,0 +1,95 @@
+"""The `customer-context` command's rough edges (issue 16, item 6): a busy port and a
+misspelt flag, through README's start command in a real process."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import urllib.request
+
+import pytest
+
+from service import cli
+
+from .server import ROOT, START, free_port, start_server
+
+
+def run_serve(*args: str) -> subprocess.CompletedProcess:
+    """README's start command to its end (it must end by itself: these start nothing)."""
+    return subprocess.run([*START, *args], cwd=ROOT, capture_output=True, text=True, timeout=180)
+
+
+def test_a_busy_port_is_one_line_naming_the_flag_and_nothing_says_ready():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_serve("--port", str(port))
+    assert result.returncode == 2, result
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    (line,) = lines
+    assert line.startswith("customer-context: cannot start: ") and f"port {port} " in line, line
+    assert "already in use" in line and "--port" in line, line
+    # Neither the service's announcement nor its store's "ready" came first.
+    assert "Customer Context on" not in line and "customer context ready" not in line
+
+
+def test_a_host_that_is_not_this_machines_is_one_line_naming_the_flags():
+    # 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never an address of this machine.
+    result = run_serve("--host", "192.0.2.1", "--tokens-file", "/dev/null", "--port", str(free_port()))
+    output = (result.stdout + result.stderr).strip()
+    assert result.returncode == 2, result
+    assert output.startswith("customer-context: cannot start: cannot listen on 192.0.2.1 port"), output
+    assert "--host" in output and len(output.splitlines()) == 1, output
+
+
+def test_the_server_listens_on_the_port_it_announces(tmp_path):
+    log = tmp_path / "server.log"
+    server = start_server(log=log)
+    try:
+        with urllib.request.urlopen(server.base + "/healthz", timeout=5) as response:
+            assert response.status == 200
+    finally:
+        server.stop()
+    text = log.read_text()
+    announced = f"Customer Context on {server.base}/graphql"
+    assert announced in text, text
+    # The announcement comes before the store reports ready (it is bound by then).
+    assert text.index(announced) < text.index("customer context ready"), text
+
+
+def test_an_unknown_serve_flag_shows_serves_usage_and_the_nearest_flag():
+    result = run_serve("--prot", "8000")
+    assert result.returncode == 2, result
+    assert result.stderr.startswith("usage: customer-context serve "), result.stderr
+    assert "--default-region" in result.stderr  # serve's flags, not the top command's
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("customer-context serve: error: unrecognized arguments: --prot 8000"), last
+    assert "--prot: did you mean --port?" in last and "customer-context serve --help" in last, last
+
+
+@pytest.mark.parametrize(
+    "argv, hint",
+    [
+        (["serve", "--default-regoin=SK"], "--default-regoin: did you mean --default-region?"),
+        (["serve", "--graphiqll"], "--graphiqll: did you mean --graphiql?"),
+        (["serve", "--no-grahpiql"], "--no-grahpiql: did you mean --no-graphiql?"),
+        (["migrate", "--mongodb-ulr", "x"], "--mongodb-ulr: did you mean --mongodb-url?"),
+        (["token", "--id", "a", "--role", "ADMIN", "--rloe"], "--rloe: did you mean --role?"),
+    ],
+)
+def test_each_command_suggests_its_own_nearest_flag(capsys, argv, hint):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: customer-context {argv[0]} "), err
+    assert hint in err, err
+
+
+def test_an_argument_like_no_flag_gets_no_guess(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--zzzz", "8000"])
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last == "customer-context serve: error: unrecognized arguments: --zzzz 8000; customer-context serve --help lists them all"
