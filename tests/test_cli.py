@@ -93,3 +93,37 @@ def test_an_argument_like_no_flag_gets_no_guess(capsys):
         cli.main(["serve", "--zzzz", "8000"])
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert last == "customer-context serve: error: unrecognized arguments: --zzzz 8000; customer-context serve --help lists them all"
+
+
+FAKE_PYTHON = """#!/bin/sh
+# A stand-in interpreter: `-m venv DIR` makes DIR/bin/python (itself); `-m pip` talks as pip
+# does; anything else says what it was asked to run.
+if [ "$1 $2" = "-m venv" ]; then mkdir -p "$3/bin" && cp "$0" "$3/bin/python" && exit 0; fi
+if [ "$1 $2" = "-m pip" ]; then echo "Collecting stand-in-dependency (from $*)"; echo "Successfully installed it"; exit 0; fi
+echo "ran: $*"
+"""
+
+
+def test_the_first_run_says_what_it_is_doing_while_it_installs(tmp_path):
+    python = tmp_path / "python3"
+    python.write_text(FAKE_PYTHON)
+    python.chmod(0o755)
+    env = {"PATH": "/usr/bin:/bin", "PYTHON": str(python), "CUSTOMER_CONTEXT_VENV": str(tmp_path / "venv")}
+
+    def run():
+        return subprocess.run(["./run", "schema"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+    first = run()
+    assert first.returncode == 0, first
+    lines = first.stderr.splitlines()
+    steps = [i for i, line in enumerate(lines) if line.startswith("run: step ")]
+    assert [lines[i].split(":")[1] for i in steps] == [" step 1/3", " step 2/3", " step 3/3"], lines
+    assert "creating the virtual environment" in lines[steps[0]]
+    assert "installing customer-context and its dependencies" in lines[steps[2]]
+    # pip's own lines come between the steps, on stderr: stdout is the command's alone.
+    assert any("Collecting" in line and "-e .[test]" in line for line in lines[steps[2]:]), lines
+    assert lines[-1] == "run: installed", lines
+    assert first.stdout == "ran: -m service.schema.export docs/schema.graphql\n"
+    # Installed once: the next run goes straight to the command.
+    second = run()
+    assert (second.returncode, second.stderr, second.stdout) == (0, "", first.stdout)
