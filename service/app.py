@@ -44,6 +44,7 @@ from .authentication import AuthenticationMiddleware, StaffDirectory, is_graphiq
 from .events import EventBus
 from .fastpath import FastPath
 from .front_door import BAD_REQUEST, UNSUPPORTED_MEDIA_TYPE, Refusal, encode
+from .graphiql_page import customer_context_page
 from .i18n import negotiate
 from .metrics_endpoint import MetricsPort, metrics_endpoint
 from .observation import ObserveRequests, note_result
@@ -353,6 +354,16 @@ class GraphQLApp(GraphQL):
     def __init__(self, schema, settings: Settings) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.serves_graphiql else None)
         self.settings = settings
+        #: GraphiQL opening on a Customer Context example with the headers to send. Its files
+        #: are served from the package (see static/update-graphiql.sh), so it works on networks
+        #: without internet access; their integrity hashes still hold.
+        self.graphiql_page = (
+            customer_context_page(self.graphql_ide_html, needs_token=bool(settings.tokens_file)).replace(
+                "https://unpkg.com/", "/static/unpkg/"
+            )
+            if settings.serves_graphiql
+            else ""
+        )
         #: Cached documents and compiled plans (service/fastpath); None: Strawberry's path only.
         self.fastpath = FastPath(schema) if settings.fastpath else None
         #: Mutations that outlived their request's timeout, finishing on their own.
@@ -417,9 +428,7 @@ class GraphQLApp(GraphQL):
         return data
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        # GraphiQL's files are served from the package (see static/update-graphiql.sh), so
-        # it works on networks without internet access; their integrity hashes still hold.
-        return HTMLResponse(self.graphql_ide_html.replace("https://unpkg.com/", "/static/unpkg/"))
+        return HTMLResponse(self.graphiql_page)
 
     # -- batches ------------------------------------------------------------------------
 
