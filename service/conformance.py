@@ -539,6 +539,46 @@ class StorageConformance:
 
         run(scenario)
 
+    def test_one_sender_waits_in_one_entry_until_it_leaves_the_open_list(self, run):
+        def waiting(i: int, key: str | None, agent: str | None = "agent-a") -> OpenListEntry:
+            return entry(i, agent, sender_key=key)
+
+        async def scenario(store):
+            first = await store.add_to_open_list(waiting(0, "key-1"))
+            assert first == waiting(0, "key-1")
+            joined = await store.add_to_open_list(waiting(1, "key-1"))
+            assert (joined.id, joined.version, joined.updated_at) == ("ent00000", 2, at(1))
+            assert joined.activity_ids == ("act00000", "act00001")
+            assert (await store.get_open_list_entries(["ent00000", "ent00001"])) == [joined, None]
+            # Another sender, and a sender nothing identifies, get entries of their own.
+            assert (await store.add_to_open_list(waiting(2, "key-2"))).id == "ent00002"
+            assert (await store.add_to_open_list(waiting(3, None))).id == "ent00003"
+            assert (await store.add_to_open_list(waiting(4, None))).id == "ent00004"
+            listed, total = await _page_all(lambda after: store.list_open_list_entries(agent_id=None, first=2, after=after))
+            assert (listed, total) == (["ent00000", "ent00002", "ent00003", "ent00004"], 4)
+            # Once resolved, the entry is joined no more: the sender's next activity waits anew.
+            await store.update_open_list_entry(replace(joined, version=3, status=EntryStatus.DISCARDED), 2)
+            again = await store.add_to_open_list(waiting(5, "key-1"))
+            assert (again.id, again.activity_ids) == ("ent00005", ("act00005",))
+            assert (await store.add_to_open_list(waiting(6, "key-1"))).activity_ids == ("act00005", "act00006")
+            (discarded,) = await store.get_open_list_entries(["ent00000"])
+            assert discarded.activity_ids == ("act00000", "act00001")
+
+        run(scenario)
+
+    def test_concurrent_activities_of_one_sender_make_one_entry(self, run):
+        async def scenario(store):
+            made = [entry(i, "agent-a", sender_key="same") for i in range(8)]
+            results = await asyncio.gather(*(store.add_to_open_list(e) for e in made))
+            listed, total = await _page_all(lambda after: store.list_open_list_entries(agent_id="agent-a", first=5, after=after))
+            assert total == 1 and len(listed) == 1, listed
+            (stored,) = await store.get_open_list_entries(listed)
+            assert sorted(stored.activity_ids) == [f"act{i:05d}" for i in range(8)]
+            assert stored.version == 8
+            assert {r.id for r in results} == {stored.id}
+
+        run(scenario)
+
     # --- contacts -------------------------------------------------------------------------
 
     def test_contacts_can_be_deleted(self, run):

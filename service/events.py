@@ -56,6 +56,14 @@ class OpenListEntryAdded:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenListEntryJoined:
+    """Another activity of the entry's sender joined it while it waited (entry.activity_ids)."""
+
+    entry: OpenListEntry
+    actor: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class OpenListEntryResolved:
     """Created, discarded or associated: `entry.status` says which."""
 

@@ -25,13 +25,15 @@ from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from .documents import from_document, to_document
-from .events import ActivityRecorded, OpenListEntryAdded, OpenListEntryResolved
+from .events import ActivityRecorded, OpenListEntryAdded, OpenListEntryJoined, OpenListEntryResolved
 from .metrics import subscription_closed, subscription_opened
 
 log = logging.getLogger("customer_context.pubsub")
 
 #: The domain events subscriptions show, by the name a message carries.
-LIVE_EVENTS: dict[str, type] = {cls.__name__: cls for cls in (ActivityRecorded, OpenListEntryAdded, OpenListEntryResolved)}
+LIVE_EVENTS: dict[str, type] = {
+    cls.__name__: cls for cls in (ActivityRecorded, OpenListEntryAdded, OpenListEntryJoined, OpenListEntryResolved)
+}
 
 #: Decides whether a subscriber wants an event (called in the publishing process's loop).
 Accept = Callable[[Any], bool]

@@ -191,6 +191,16 @@ class Storage(Protocol):
     async def insert_open_list_entry(self, entry: OpenListEntry) -> None:
         """Store a new open-list entry."""
 
+    async def add_to_open_list(self, entry: OpenListEntry) -> OpenListEntry:
+        """Put a new entry (version 1, one activity) on the open list, unless an OPEN entry
+        with the same `sender_key` (not None) is there: then `entry.activity_id` joins that
+        entry's `more_activity_ids` (its version +1, `updated_at` = `entry.updated_at`). Returns
+        the entry as stored: `entry` itself, or the one joined.
+
+        The look-up by `sender_key` is an index look-up, never a scan, and the step is atomic:
+        two calls for one key at once make one entry holding both activities. An entry that
+        leaves OPEN (update_open_list_entry) is joined no more."""
+
     async def get_open_list_entries(self, ids: Sequence[str]) -> list[OpenListEntry | None]:
         """Entries by id (whatever their status), in the order asked, None for unknown."""
 

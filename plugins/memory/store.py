@@ -15,6 +15,7 @@ import heapq
 import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -93,6 +94,8 @@ class MemoryStore(ContactTables):
         self._entries: dict[str, OpenListEntry] = {}
         self._open_all: SortedIndex[tuple[datetime, str]] = SortedIndex()
         self._open_by_agent: dict[str | None, SortedIndex[tuple[datetime, str]]] = defaultdict(SortedIndex)
+        #: sender_key -> the id of the OPEN entry the sender's next activity joins.
+        self._open_by_sender: dict[str, str] = {}
 
     # lifecycle -------------------------------------------------------------------------
     async def open(self) -> None:
@@ -201,6 +204,7 @@ class MemoryStore(ContactTables):
         self._activity_by_customer = defaultdict(_Collector)  # type: ignore[arg-type]
         self._waiting_by_agent = defaultdict(_Collector)  # type: ignore[arg-type]
         self._open_by_agent = defaultdict(_Collector)  # type: ignore[arg-type]
+        self._open_by_sender = {}
         for c in self._customers.values():
             self._index_customer(c)
         for a in self._activities.values():
@@ -425,11 +429,15 @@ class MemoryStore(ContactTables):
             key = (e.created_at, e.id)
             self._open_all.add(key)
             self._open_by_agent[e.agent_id].add(key)
+            if e.sender_key is not None:
+                self._open_by_sender[e.sender_key] = e.id
 
     def _unindex_entry(self, e: OpenListEntry) -> None:
         key = (e.created_at, e.id)
         self._open_all.discard(key)
         self._open_by_agent[e.agent_id].discard(key)
+        if e.sender_key is not None and self._open_by_sender.get(e.sender_key) == e.id:
+            del self._open_by_sender[e.sender_key]
 
     def _put_entry(self, entry: OpenListEntry) -> None:
         previous = self._entries.get(entry.id)
@@ -443,6 +451,26 @@ class MemoryStore(ContactTables):
             raise DuplicateId(entry.id)
         self._write_ahead("put", "open_list_entries", entry)
         self._put_entry(entry)
+
+    async def add_to_open_list(self, entry: OpenListEntry) -> OpenListEntry:
+        # No await between the look-up and the write: the event loop makes the step atomic.
+        joined_id = self._open_by_sender.get(entry.sender_key) if entry.sender_key is not None else None
+        if joined_id is None:
+            if entry.id in self._entries:
+                raise DuplicateId(entry.id)
+            self._write_ahead("put", "open_list_entries", entry)
+            self._put_entry(entry)
+            return entry
+        current = self._entries[joined_id]
+        joined = replace(
+            current,
+            version=current.version + 1,
+            updated_at=entry.updated_at,
+            more_activity_ids=(*current.more_activity_ids, entry.activity_id),
+        )
+        self._write_ahead("put", "open_list_entries", joined)
+        self._put_entry(joined)
+        return joined
 
     async def get_open_list_entries(self, ids: Sequence[str]) -> list[OpenListEntry | None]:
         return [self._entries.get(i) for i in ids]

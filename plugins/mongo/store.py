@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from service.domain.display_name import customer_display_name
@@ -37,6 +38,7 @@ from .codec import (
     record_document,
     record_from,
     storable,
+    timestamp,
 )
 from .connection import make_client, ping, redact, resolved, unavailable_on_connection_loss
 from .contacts import PENDING, ContactCollection
@@ -51,6 +53,10 @@ EXACT_COUNT_LIMIT = 10_000
 #: Fuzzy matching's candidates: at most this many ids per blocking key (a common name's
 #: block), read in id order.
 BLOCK_READ_LIMIT = 1_000
+
+#: Rounds of claiming a sender's key before add_to_open_list gives up (each lost round means
+#: another writer changed the claim or resolved its entry meanwhile).
+CLAIM_ATTEMPTS = 10
 
 
 def quorum(setting: str) -> str | int | None:
@@ -108,6 +114,9 @@ class MongoStore(ContactCollection):
             self._contacts = db["contacts"]
             self._activities = db["activities"]
             self._entries = db["open_list_entries"]
+            # sender_key -> the OPEN entry a sender's next activity joins: `_id` is the key,
+            # so its unique index makes a claim atomic (mongomock keeps no partial indexes).
+            self._open_senders = db["open_list_senders"]
             self._identifiers = db["identifiers"]
             self._meta = db["service_meta"]
         return self._db
@@ -427,6 +436,42 @@ class MongoStore(ContactCollection):
         await self._insert(self._entries, record_document(entry))
 
     @guarded
+    async def add_to_open_list(self, entry: OpenListEntry) -> OpenListEntry:
+        # The entry is stored before it is claimed, so a claim never names a missing entry.
+        await self._insert(self._entries, record_document(entry))
+        if entry.sender_key is None:
+            return entry
+        for _ in range(CLAIM_ATTEMPTS):
+            try:
+                claim = await self._open_senders.find_one_and_update(
+                    {"_id": entry.sender_key},
+                    {"$setOnInsert": {"entry_id": entry.id}},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+            except DuplicateKeyError:  # two upserts of one key at once: the other won; read it
+                continue
+            if claim["entry_id"] == entry.id:
+                return entry
+            joined = await self._entries.find_one_and_update(
+                {"_id": claim["entry_id"], "status": EntryStatus.OPEN.value},
+                {
+                    "$push": {"more_activity_ids": entry.activity_id},
+                    "$inc": {"version": 1},
+                    "$set": {"updated_at": timestamp(entry.updated_at)},
+                },
+                projection=WITHOUT_DERIVED,
+                return_document=ReturnDocument.AFTER,
+            )
+            if joined is not None:
+                # Nobody could have joined this one: it never held the claim.
+                await self._entries.delete_one({"_id": entry.id, "version": 1})
+                return record_from(OpenListEntry, joined)
+            # The claimed entry left the open list: release its claim, then claim again.
+            await self._open_senders.delete_one({"_id": entry.sender_key, "entry_id": claim["entry_id"]})
+        raise StoreUnavailable(f"the open list's sender claims kept changing under concurrent writes ({CLAIM_ATTEMPTS} attempts)")
+
+    @guarded
     async def get_open_list_entries(self, ids: Sequence[str]) -> list[OpenListEntry | None]:
         docs = await self._by_ids(self._entries, ids)
         return [record_from(OpenListEntry, docs.get(i)) for i in ids]
@@ -434,6 +479,8 @@ class MongoStore(ContactCollection):
     @guarded
     async def update_open_list_entry(self, entry: OpenListEntry, expected_version: int) -> None:
         await self._replace(self._entries, entry, expected_version, record_document(entry))
+        if entry.status is not EntryStatus.OPEN and entry.sender_key is not None:
+            await self._open_senders.delete_one({"_id": entry.sender_key, "entry_id": entry.id})
 
     @guarded
     async def list_open_list_entries(

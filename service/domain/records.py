@@ -212,3 +212,13 @@ class OpenListEntry:
     customer_id: str | None = None
     resolved_at: datetime | None = None
     resolved_by: str | None = None
+    #: Activities of the same sender that arrived while the entry waited (oldest first).
+    more_activity_ids: tuple[str, ...] = ()
+    #: `domain.sender_key.sender_key` of the first activity: while the entry is OPEN, the
+    #: same sender's next activity joins it. None: nothing identifies the sender (a name alone).
+    sender_key: str | None = None
+
+    @property
+    def activity_ids(self) -> tuple[str, ...]:
+        """Every activity the entry stands for, the first (`activity_id`) first."""
+        return (self.activity_id, *self.more_activity_ids)

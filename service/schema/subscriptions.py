@@ -154,6 +154,11 @@ class SubscriptionsNeedWebSocket(SchemaExtension):
 @strawberry.enum(description="How the open list changed.")
 class OpenListChangeKind(enum.Enum):
     ADDED = strawberry.enum_value("ADDED", description="An unrecognised sender joined the open list (entry status OPEN).")
+    JOINED = strawberry.enum_value(
+        "JOINED",
+        description="The entry's sender made another activity while waiting: it joined the entry (activityCount), "
+        "which stays one entry on the open list.",
+    )
     CREATED = strawberry.enum_value("CREATED", description="A customer was created from the entry; it left the open list.")
     ASSOCIATED = strawberry.enum_value(
         "ASSOCIATED", description="The entry's activity was associated with an existing customer; the entry left the open list."
@@ -194,7 +199,7 @@ _AGENT_ID = (
 )
 class Subscription:
     @strawberry.subscription(
-        description="Entries joining the open list (ADDED) and leaving it (CREATED, ASSOCIATED, DISCARDED), from now on. "
+        description="Entries joining the open list (ADDED), another activity of a waiting sender (JOINED) and entries leaving it (CREATED, ASSOCIATED, DISCARDED), from now on. "
         "Read openList first, then apply the changes."
     )
     async def open_list_changed(

@@ -570,6 +570,10 @@ class OpenListEntry(Node):
     )
     resolved_at: datetime | None = strawberry.field(description="When it was created, discarded or associated.")
     resolved_by: str | None = strawberry.field(description="Who resolved it.")
+    activity_count: int = strawberry.field(
+        description="How many activities the entry stands for: the sender's calls, chats and emails while it waited "
+        "(the same phone, email or caller ID as sent, on the same agent's list), the first included."
+    )
     record: strawberry.Private[records.OpenListEntry]
 
     @strawberry.field(
@@ -582,6 +586,20 @@ class OpenListEntry(Node):
     async def activity(self, info: Info) -> Activity:
         a = await info.context.activities.load(self.record.activity_id)
         return Activity.from_domain(a)
+
+    @strawberry.field(
+        description="Every activity the entry stands for, the first (activity) first. Creating a customer from the "
+        "entry, or associating one of them, gives them all the customer; discarding leaves them all without one."
+    )
+    async def activities(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="Page size (default and maximum are settings).")] = None,
+        after: Annotated[str | None, strawberry.argument(description="Cursor to continue after.")] = None,
+    ) -> Connection[Activity]:
+        ctx: Context = info.context
+        page = await paged(ctx, queries.entry_activities(ctx.runtime, ctx.actor, self.record, first, cursor_in(after)))
+        return connection(page, Activity.from_domain)
 
     @strawberry.field(description="The customer created from it (status CREATED) or associated (ASSOCIATED).")
     async def customer(self, info: Info) -> Customer | None:
@@ -605,6 +623,7 @@ class OpenListEntry(Node):
             candidates=[MatchCandidate.from_domain(c) for c in e.candidates],
             resolved_at=e.resolved_at,
             resolved_by=e.resolved_by,
+            activity_count=len(e.activity_ids),
             record=e,
         )
 

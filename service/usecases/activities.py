@@ -10,8 +10,10 @@ from ..domain.association import Outcome, automatic_choice
 from ..domain.identity import Identity
 from ..domain.ids import new_id
 from ..domain.records import Activity, Candidate, Customer, OpenListEntry
-from ..events import ActivityAssociated, ActivityRecorded, OpenListEntryAdded
+from ..domain.sender_key import sender_key
+from ..events import ActivityAssociated, ActivityRecorded, OpenListEntryAdded, OpenListEntryJoined
 from ..runtime import Actor, Runtime
+from ._shared import change, load_activity
 from .open_list import new_entry
 
 #: How many candidates an open-list entry keeps for the agent to pick from.
@@ -62,15 +64,34 @@ async def record_activity(rt: Runtime, actor: Actor, draft: ActivityDraft) -> Re
     )
     await rt.store.insert_activity(activity)
     entry = None
+    joined = False
     if customer is None:
-        entry = new_entry(rt, actor, activity, prefill_from(fields.sender), candidates)
-        await rt.store.insert_open_list_entry(entry)
+        proposed = new_entry(rt, actor, activity, prefill_from(fields.sender), candidates)
+        entry = await rt.store.add_to_open_list(replace(proposed, sender_key=sender_key(activity.agent_id, fields.sender)))
+        joined = entry.id != proposed.id
+        if joined:
+            # The same sender already waits: the activity belongs to that entry.
+            activity = await point_at_entry(rt, activity, entry.id)
     # Everything the screen pop shows is stored before the first event names it.
     outcome = Outcome.ASSOCIATED if customer is not None else Outcome.ADDED_TO_OPEN_LIST
     recorded = RecordedActivity(outcome, activity, customer, entry, tuple(candidates))
     await rt.events.emit(ActivityRecorded(activity, actor.id, outcome, customer, entry, recorded.candidates))
     if entry is None:
         await rt.events.emit(ActivityAssociated(activity, None, actor.id))
+    elif joined:
+        await rt.events.emit(OpenListEntryJoined(entry, actor.id))
     else:
         await rt.events.emit(OpenListEntryAdded(entry, actor.id))
     return recorded
+
+
+async def point_at_entry(rt: Runtime, activity: Activity, entry_id: str) -> Activity:
+    """The activity pointed at the open-list entry it joined (compare-and-set)."""
+    updated, _ = await change(
+        activity,
+        lambda: load_activity(rt, activity.id, field="activityId"),
+        rt.store.update_activity,
+        lambda a: None if a.open_list_entry_id == entry_id else replace(a, open_list_entry_id=entry_id),
+        rt.clock,
+    )
+    return updated

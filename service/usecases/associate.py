@@ -69,12 +69,24 @@ async def require_may_take(rt: Runtime, actor: Actor, activity: Activity) -> Non
 
 
 async def resolve_entry_of(rt: Runtime, actor: Actor, activity: Activity, status: EntryStatus, customer_id: str) -> None:
-    """The activity now has a customer: its open-list entry, if still open, leaves the list."""
+    """The activity now has a customer: its open-list entry, if still open, leaves the list,
+    and the sender's other activities waiting in it get the same customer."""
     if activity.open_list_entry_id is None:
         return
     (entry,) = await rt.store.get_open_list_entries([activity.open_list_entry_id])
     if entry is not None and entry.status is EntryStatus.OPEN:
-        await resolve_entry(rt, actor, entry, status, customer_id)
+        resolved = await resolve_entry(rt, actor, entry, status, customer_id)
+        if resolved is not None:
+            await associate_the_rest(rt, actor, resolved, customer_id, but=activity.id)
+
+
+async def associate_the_rest(rt: Runtime, actor: Actor, entry: OpenListEntry, customer_id: str, *, but: str) -> None:
+    """The activities of a resolved entry other than `but` (the one just associated) given
+    `customer_id`: one sender, one customer. One that already has a customer keeps it."""
+    others = [i for i in entry.activity_ids if i != but]
+    for activity in await rt.store.get_activities(others):
+        if activity is not None and activity.customer_id is None:
+            await set_activity_customer(rt, actor, activity, customer_id)
 
 
 async def associate_activity(rt: Runtime, actor: Actor, activity_id: str, customer_id: str) -> tuple[Activity, Customer]:

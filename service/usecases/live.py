@@ -14,17 +14,18 @@ from typing import Any
 
 from ..domain.access import agent_for, may_see_entry, require_staff
 from ..domain.records import OpenListEntry
-from ..events import ActivityRecorded, OpenListEntryAdded, OpenListEntryResolved
+from ..events import ActivityRecorded, OpenListEntryAdded, OpenListEntryJoined, OpenListEntryResolved
 from ..pubsub import Mapped, Subscription
 from ..runtime import Actor, Runtime
 
-#: The change an open-list event stands for: ADDED, or how the entry left (entry.status).
+#: The change an open-list event stands for: ADDED, JOINED, or how the entry left (entry.status).
 ADDED = "ADDED"
+JOINED = "JOINED"
 
 
 @dataclass(frozen=True, slots=True)
 class OpenListChange:
-    """`kind`: ADDED, CREATED, ASSOCIATED or DISCARDED."""
+    """`kind`: ADDED, JOINED, CREATED, ASSOCIATED or DISCARDED."""
 
     kind: str
     entry: OpenListEntry
@@ -42,15 +43,21 @@ async def open_list_changes(rt: Runtime, actor: Actor, agent_id: str | None) -> 
 
     def accept(event: Any) -> bool:
         return (
-            isinstance(event, OpenListEntryAdded | OpenListEntryResolved)
+            isinstance(event, OpenListEntryAdded | OpenListEntryJoined | OpenListEntryResolved)
             and _for_agent(agent, event.entry.agent_id)
             and may_see_entry(actor, event.entry.agent_id)
         )
 
     subscription = await rt.pubsub.subscribe(accept)
-    return subscription.map(
-        lambda event: OpenListChange(ADDED if isinstance(event, OpenListEntryAdded) else event.entry.status.value, event.entry)
-    )
+    return subscription.map(lambda event: OpenListChange(_kind(event), event.entry))
+
+
+def _kind(event: OpenListEntryAdded | OpenListEntryJoined | OpenListEntryResolved) -> str:
+    if isinstance(event, OpenListEntryAdded):
+        return ADDED
+    if isinstance(event, OpenListEntryJoined):
+        return JOINED
+    return event.entry.status.value
 
 
 async def screen_pops(rt: Runtime, actor: Actor, agent_id: str | None) -> Subscription:

@@ -12,7 +12,7 @@ from ..domain.records import Activity, Candidate, Customer, EntryStatus, OpenLis
 from ..events import CustomerCreated, OpenListEntryResolved
 from ..runtime import Actor, Runtime
 from ._shared import load_activity, load_entry
-from .associate import resolve_entry, set_activity_customer
+from .associate import associate_the_rest, resolve_entry, set_activity_customer
 from .customers import new_customer
 from .matching import likely_duplicates
 
@@ -59,8 +59,11 @@ async def create_from_open_list(
         raise
     await rt.events.emit(CustomerCreated(customer, actor.id))
     await rt.events.emit(OpenListEntryResolved(claimed, actor.id))
+    # Every activity the sender made while waiting is the new customer's (the claim read the
+    # entry's latest version: an activity joining after it waits in a new entry instead).
     activity = await load_activity(rt, entry.activity_id, field="entryId")
     activity = await set_activity_customer(rt, actor, activity, customer.id)
+    await associate_the_rest(rt, actor, claimed, customer.id, but=activity.id)
     return customer, activity, claimed, duplicates
 
 

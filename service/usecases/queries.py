@@ -8,7 +8,7 @@ from typing import TypeVar
 from ..domain.access import Actor, agent_for, may_see_customer, require_staff, waiting_callers_of_others_hidden_from
 from ..domain.errors import UserError
 from ..domain.contact_directory import ContactQuery
-from ..domain.records import Activity, Contact, Customer, CustomerPermission
+from ..domain.records import Activity, Contact, Customer, CustomerPermission, OpenListEntry
 from ..domain.search import query_tokens
 from ..runtime import Runtime
 from ..storage import InvalidCursor, Page
@@ -59,6 +59,22 @@ async def open_list(rt: Runtime, actor: Actor, agent_id: str | None, first: int 
     agent_id = agent_for(actor, agent_id)
     n = page_size(rt, first)
     return await _paged(lambda: rt.store.list_open_list_entries(agent_id=agent_id, first=n, after=after))
+
+
+async def entry_activities(rt: Runtime, actor: Actor, entry: OpenListEntry, first: int | None, after: str | None) -> Page[Activity]:
+    """The activities an open-list entry stands for (the sender's, while it waited), the
+    first first. A cursor is an item's position; the entry only grows at its end."""
+    require_staff(actor)
+    n = page_size(rt, first)
+    ids = entry.activity_ids
+    start = 0
+    if after is not None:
+        if not (after.isdigit() and len(after) <= 9 and int(after) < len(ids)):
+            raise UserError("invalid_cursor", field="after", code="INVALID_VALUE")
+        start = int(after) + 1
+    found = await rt.store.get_activities(ids[start : start + n])
+    items = [(str(start + i), a) for i, a in enumerate(found) if a is not None]
+    return Page(items, len(ids), start + n < len(ids), after is not None)
 
 
 async def contacts(rt: Runtime, actor: Actor, query: ContactQuery, first: int | None, after: str | None) -> Page[Contact]:

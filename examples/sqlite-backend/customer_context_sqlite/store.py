@@ -14,6 +14,8 @@ Tables (the record tables are named as in `service.documents.RECORD_TYPES`):
 - `contact_sort_keys (contact_id, sort, locale, key)`: every contact's directory sort key
   (`contact_sort_key`) for every column and reader language, kept current on every write,
   a customer's rename included.
+- `open_list_senders (sender_key, entry_id)`: the open entry a sender's next activity joins
+  (`add_to_open_list`), a primary-key look-up; the row goes when its entry leaves OPEN.
 - `meta`: the `COLLATION_VERSION` the stored sort keys were made with.
 
 Every write is one transaction. Updates are compare-and-set: `UPDATE ... WHERE id = ? AND
@@ -35,6 +37,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -131,6 +134,8 @@ CREATE TABLE IF NOT EXISTS open_list_entries (
 );
 CREATE INDEX IF NOT EXISTS open_list_by_time ON open_list_entries (status, created, id);
 CREATE INDEX IF NOT EXISTS open_list_of ON open_list_entries (status, agent_id, created, id);
+-- sender_key -> the OPEN entry a sender's next activity joins (add_to_open_list)
+CREATE TABLE IF NOT EXISTS open_list_senders (sender_key TEXT PRIMARY KEY, entry_id TEXT NOT NULL);
 """
 
 R = TypeVar("R")
@@ -562,12 +567,39 @@ class SQLiteStore:
         with self._write() as db:
             self._insert(db, "open_list_entries", entry, **self._entry_columns(entry))
 
+    async def add_to_open_list(self, entry: OpenListEntry) -> OpenListEntry:
+        # One write transaction (BEGIN IMMEDIATE): the look-up and the write are atomic.
+        with self._write() as db:
+            row = None
+            if entry.sender_key is not None:
+                row = db.execute(
+                    "SELECT e.doc FROM open_list_senders s JOIN open_list_entries e ON e.id = s.entry_id "
+                    "WHERE s.sender_key = ? AND e.status = ?",
+                    (entry.sender_key, EntryStatus.OPEN.value),
+                ).fetchone()
+            if row is None:
+                self._insert(db, "open_list_entries", entry, **self._entry_columns(entry))
+                if entry.sender_key is not None:
+                    db.execute("INSERT OR REPLACE INTO open_list_senders VALUES (?, ?)", (entry.sender_key, entry.id))
+                return entry
+            current = _load(OpenListEntry, row[0])
+            joined = replace(
+                current,
+                version=current.version + 1,
+                updated_at=entry.updated_at,
+                more_activity_ids=(*current.more_activity_ids, entry.activity_id),
+            )
+            self._update(db, "open_list_entries", joined, current.version, **self._entry_columns(joined))
+            return joined
+
     async def get_open_list_entries(self, ids: Sequence[str]) -> list[OpenListEntry | None]:
         return self._get("open_list_entries", OpenListEntry, ids)
 
     async def update_open_list_entry(self, entry: OpenListEntry, expected_version: int) -> None:
         with self._write() as db:
             self._update(db, "open_list_entries", entry, expected_version, **self._entry_columns(entry))
+            if entry.status is not EntryStatus.OPEN and entry.sender_key is not None:
+                db.execute("DELETE FROM open_list_senders WHERE sender_key = ? AND entry_id = ?", (entry.sender_key, entry.id))
 
     async def list_open_list_entries(
         self, *, agent_id: str | None, first: int, after: str | None

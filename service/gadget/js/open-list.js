@@ -108,6 +108,8 @@ export function render(main, ctx) {
         `${channelLabel(activity.channel)} · ${formatTime(activity.occurredAt)}`,
         activity.subject ? ` · ${activity.subject}` : '',
       ),
+      // The same sender got in touch again while waiting: one entry, its activities counted.
+      entry.activityCount > 1 ? h('span', { class: 'badge entry-activities' }, t('entryActivities', { count: entry.activityCount })) : null,
       entry.candidates && entry.candidates.length
         ? h('span', { class: 'badge' }, t('possibleMatchesCount', { count: entry.candidates.length }))
         : null,
@@ -249,9 +251,9 @@ export function render(main, ctx) {
     onFallback: load,
     onData: ({ openListChanged }) => {
       const { change, entry } = openListChanged;
-      if (change === 'ADDED' && entry.status === 'OPEN') {
+      if ((change === 'ADDED' || change === 'JOINED') && entry.status === 'OPEN') {
         entries.set(entry.id, entry);
-        announce(t('newEntry', { name: entry.displayName }));
+        announce(t(change === 'ADDED' ? 'newEntry' : 'entryJoined', { name: entry.displayName }));
       } else {
         gone.add(entry.id);
         entries.delete(entry.id);

@@ -27,6 +27,7 @@ query GadgetOpenList($agentId: ID, $first: Int) {
       createdAt
       prefill { firstName lastName email phone }
       candidates { score }
+      activityCount
       activity { id channel subject occurredAt sender { name email phone } }
     } }
   }
@@ -44,6 +45,7 @@ subscription GadgetOpenListChanged($agentId: ID) {
       createdAt
       prefill { firstName lastName email phone }
       candidates { score }
+      activityCount
       activity { id channel subject occurredAt sender { name email phone } }
     }
   }
