@@ -51,9 +51,9 @@ from strawberry.types.unset import UNSET
 from .authentication import authenticate
 from .domain.access import Actor, Role
 from .fastpath.documents import DocumentCache
-from .i18n import negotiate
+from .i18n import DEFAULT, negotiate
 from .schema.context import Context, RecordLoader, request_id_of
-from .schema.limits import limits_of
+from .schema.limits import limit_error, limits_of, list_too_long_error, result_size_error
 from .schema.prepared import use_prepared
 from .schema.subscriptions import coded_error
 from .settings import Settings
@@ -114,7 +114,6 @@ class _SubscriptionsOnly:
 
     def __init__(self, schema: Any, settings: Settings) -> None:
         self._schema = schema
-        self._max_tokens = settings.max_query_tokens
         #: Parsed and validated subscription documents: a screen pop's document is the same
         #: for every agent, and parsing and validating it for each of 6,000 subscriptions
         #: held the event loop for half a minute (benchmarks/websocket_subscribe.py).
@@ -127,14 +126,21 @@ class _SubscriptionsOnly:
                      operation_name: Any = None, **kwargs: Any) -> Any:
         await take_turn()  # thousands of subscribe messages at once must not hold the loop
         name = operation_name if isinstance(operation_name, str) else None
-        prepared = self.documents.get(query, limits_of(context_value)) if isinstance(query, str) else None
+        limits = limits_of(context_value)
+        prepared = self.documents.get(query, limits) if isinstance(query, str) else None
         if prepared is not None:
             operation = prepared.operation(name)
             if operation is not None and operation.operation is not OperationType.SUBSCRIPTION:
                 return _refusal(context_value)
+            if operation is not None:
+                error = self._budget_error(prepared, name, operation, variable_values, limits, context_value)
+                if error is not None:
+                    return _refused(context_value, error)
             use_prepared(query, prepared.document)  # this operation's own task: nobody else sees it
-        elif self._is_other_operation(query, name):
-            return _refusal(context_value)
+        else:
+            refusal = self._refusal_of_unprepared(query, name, limits, context_value)
+            if refusal is not None:
+                return refusal
         return await self._schema.stream(
             query,
             variable_values=variable_values,
@@ -144,24 +150,45 @@ class _SubscriptionsOnly:
             **kwargs,
         )
 
-    def _is_other_operation(self, query: Any, operation_name: str | None) -> bool:
-        """Whether a document that did not validate names a query or mutation to run (its
-        errors are not for a query's sender to see). Anything unclear (it does not parse,
-        names no operation) is left to the schema, which reports it as on HTTP; the document
-        is at most --max-query-tokens long, so reading it twice costs little."""
+    def _budget_error(self, prepared: Any, name: str | None, operation: Any, variables: Any, limits: Any, ctx: Any) -> Any:
+        """The list-input and result-size budgets, checked as the fast path checks them
+        (Strawberry's path checks them when execution starts, which a subscription's does
+        not wait for)."""
+        schema, locale = self._schema._schema, getattr(ctx, "locale", DEFAULT)
+        found = prepared.guard(schema, name).check(variables)
+        if found is not None:
+            return list_too_long_error(found, locale)
+        if prepared.may_be_costly(schema, name, limits):
+            return result_size_error(schema, prepared.document, operation, variables, limits, locale)
+        return None
+
+    def _refusal_of_unprepared(self, query: Any, operation_name: str | None, limits: Any, ctx: Any) -> Any:
+        """For a document that did not validate: a refusal when it names a query or mutation
+        (its errors are not for a query's sender to see) or is over the token limit (worded
+        as on HTTP, QUERY_TOO_LARGE), else None and the schema reports it as on HTTP. The
+        document is at most --max-query-tokens long, so reading it twice costs little."""
         if not isinstance(query, str):
-            return False
+            return None
         try:
-            document = parse(query, max_tokens=self._max_tokens)
-        except GraphQLError:
-            return False
+            document = parse(query, max_tokens=limits.tokens)
+        except GraphQLError as error:
+            if error.message.endswith(f"Document contains more than {limits.tokens} tokens. Parsing aborted."):
+                locale = getattr(ctx, "locale", DEFAULT)
+                return _refused(ctx, limit_error(locale, "QUERY_TOO_LARGE", "query_too_large", limit=limits.tokens))
+            return None
         operation = get_operation_ast(document, operation_name)
-        return operation is not None and operation.operation is not OperationType.SUBSCRIPTION
+        if operation is not None and operation.operation is not OperationType.SUBSCRIPTION:
+            return _refusal(ctx)
+        return None
 
 
 async def _refusal(ctx: Any) -> Any:
-    error = coded_error(ctx, "SUBSCRIPTIONS_ONLY", "subscriptions_only")
-    error.extensions["requestId"] = getattr(ctx, "request_id", None)
+    async for result in _refused(ctx, coded_error(ctx, "SUBSCRIPTIONS_ONLY", "subscriptions_only")):
+        yield result
+
+
+async def _refused(ctx: Any, error: GraphQLError) -> Any:
+    error.extensions = {**(error.extensions or {}), "requestId": getattr(ctx, "request_id", None)}
     yield PreExecutionError(data=None, errors=[error])
 
 

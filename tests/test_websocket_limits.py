@@ -216,6 +216,67 @@ def test_the_settings_refuse_values_that_would_shut_every_client_out(setting, va
         Settings(**{setting: value}).validate()
 
 
+# --- what subscribing costs ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "settings, query, code",
+    [
+        ({"max_query_complexity": 0}, "subscription { activityRecorded { outcome outcome } }", "QUERY_TOO_COMPLEX"),
+        ({"max_result_size": 2}, SCREEN_POP, "QUERY_TOO_COSTLY"),
+        ({"max_query_depth": 1}, SCREEN_POP, "QUERY_TOO_DEEP"),
+        ({"max_query_tokens": 5}, SCREEN_POP, "QUERY_TOO_LARGE"),
+    ],
+)
+def test_subscription_documents_are_held_to_the_limits_and_the_cpu_budget_every_time(settings, query, code):
+    # Twice: the document cache keeps only documents that passed, so the second is refused too.
+    with app(**settings) as client:
+        with connected(client) as ws:
+            for n in ("1", "2"):
+                ws.send_json({"id": n, "type": "subscribe", "payload": {"query": query}})
+                message = ws.receive_json()
+                assert message["type"] == "error" and message["id"] == n
+                (error,) = message["payload"]
+                assert error["extensions"]["code"] == code
+
+
+def test_a_cached_subscription_document_is_not_used_under_stricter_limits():
+    with app() as loose:
+        with connected(loose) as ws:
+            subscribe_and_receive(loose, ws)
+    with app(max_query_depth=1) as strict:
+        with connected(strict) as ws:
+            ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": SCREEN_POP}})
+            (error,) = ws.receive_json()["payload"]
+            assert error["extensions"]["code"] == "QUERY_TOO_DEEP"
+
+
+def test_many_tasks_wanting_the_loop_at_once_take_turns_a_few_per_pass():
+    from service.turns import PER_PASS, take_turn
+
+    async def scenario() -> list[int]:
+        loop = asyncio.get_running_loop()
+        passes, done = [0], []
+
+        def count_pass() -> None:  # runs once per pass of the loop
+            passes[0] += 1
+            if len(done) < 50:
+                loop.call_soon(count_pass)
+
+        async def subscriber() -> None:
+            await take_turn()
+            done.append(passes[0])
+
+        loop.call_soon(count_pass)
+        await asyncio.gather(*(subscriber() for _ in range(50)))
+        return done
+
+    done = asyncio.run(scenario())
+    per_pass = {p: done.count(p) for p in set(done)}
+    assert len(done) == 50 and max(per_pass.values()) <= PER_PASS, per_pass
+    assert len(per_pass) >= 50 // PER_PASS
+
+
 # --- messages that are not the protocol's ------------------------------------------------------
 
 NOT_AN_OBJECT = "WebSocket message must be a JSON object"
