@@ -7,7 +7,10 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import graphql
@@ -147,3 +150,22 @@ def test_every_serve_flag_is_documented(flag):
     assert re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", text), (
         f"`customer-context serve {flag}` is described in neither docs/quickstart.md nor docs/operations.md"
     )
+
+
+@pytest.mark.parametrize("flag", SERVE_FLAGS)
+def test_quickstarts_settings_table_has_a_row_for_every_flag(flag):
+    # quickstart.md promises "every setting" in its table; a flag only mentioned elsewhere drifted.
+    text = (ROOT / "docs" / "quickstart.md").read_text(encoding="utf-8")
+    assert re.search(rf"^\| `{re.escape(flag)}`", text, re.M), f"docs/quickstart.md's settings table has no row for {flag}"
+
+
+def test_quickstart_shows_what_customer_context_plugins_prints():
+    (shown,) = [body for _, body in fenced_blocks(ROOT / "docs" / "quickstart.md", "console") if "customer-context plugins" in body]
+    command, _, output = shown.partition("\n")
+    assert command == "$ .venv/bin/customer-context plugins", command
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMER_CONTEXT_")}
+    real = subprocess.run(
+        [sys.executable, "-m", "service", "plugins"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert real.returncode == 0, real.stderr
+    assert output == real.stdout, f"docs/quickstart.md shows:\n{output}\nthe command prints:\n{real.stdout}"
