@@ -368,6 +368,11 @@ def test_bad_admission_and_loop_settings_stop_startup(argv, words):
 @pytest.mark.parametrize("argv, loop", [([], "asyncio"), (["--loop", "uvloop"], "uvloop")])
 def test_the_server_runs_on_the_chosen_loop(monkeypatch, argv, loop):
     started = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.update(options))
+
+    def run_on(listener, app, **options):  # the server the CLI would start, not started
+        listener.close()
+        started.update(options)
+
+    monkeypatch.setattr(cli, "_run_on", run_on)
     assert cli.main(["serve", "--port", "0", *argv]) == 0
     assert started["loop"] == loop
