@@ -23,6 +23,8 @@ SHARD_KEYS: dict[str, list[dict[str, Any]]] = {
     "contacts": [HASHED_ID, {"customer_id": 1, "_id": 1}],
     "activities": [HASHED_ID, {"customer_id": 1, "_id": 1}],
     "open_list_entries": [HASHED_ID],
+    # A waiting sender's claim: found and upserted by `_id` (its sender key) alone.
+    "open_list_senders": [HASHED_ID],
     "identifiers": [HASHED_ID],
 }
 
