@@ -71,7 +71,10 @@ class RequestLog:
 def log_to_stderr_as_lines() -> None:
     """The server's own process (cli.py): request lines go to stderr as they are, one a line,
     without the prefix the other loggers' lines carry, so that a JSON line stays JSON."""
+    if any(getattr(handler, "request_lines", False) for handler in log.handlers):
+        return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.request_lines = True  # type: ignore[attr-defined]
     log.addHandler(handler)
     log.propagate = False
