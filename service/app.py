@@ -701,12 +701,20 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
     if settings.metrics:
         pm.register(metrics.MatchingDecisions(), name="metrics-matching-decisions")
     metrics_port = MetricsPort(settings.host, settings.metrics_port) if settings.metrics and settings.metrics_port else None
+    # Only with --otel is OpenTelemetry imported at all (service/tracing.py).
+    traces = None
+    if settings.otel:
+        from . import tracing
+
+        traces = tracing.load()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         store = plugins.build_store(backend, settings)
         if settings.metrics:
             metrics.time_store_calls(store)
+        if traces is not None:
+            traces.trace_store_calls(store)
         matcher = plugins.build_matcher(strategy, settings)
         try:
             await store.open()
@@ -788,7 +796,7 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
     # Outermost: every answer of /graphql is counted and logged, a shed 503 or a CORS
     # preflight's included.
     sinks = (*([_count_request] if settings.metrics else []), RequestLog(json_lines=settings.logs_json))
-    middleware.insert(0, Middleware(ObserveRequests, sinks=sinks))
+    middleware.insert(0, Middleware(ObserveRequests, sinks=sinks, tracer=traces))
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.metrics_port = metrics_port
     app.state.runtime = None

@@ -178,6 +178,8 @@ class ObserveRequests:
             _CURRENT.reset(token)
             if not finished:  # no answer (the client left), or a failure below
                 finish()
+            if span is not None:
+                span.detach()
 
 
 def _codes_of(body: bytes) -> list[str]:
