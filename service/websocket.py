@@ -62,6 +62,7 @@ from .websocket_limits import TRY_AGAIN_LATER, Slot, SocketBudget, TokenBucket
 
 log = logging.getLogger("customer_context.websocket")
 
+
 class _InvalidUtf8IsTheClients(logging.Filter):
     """uvicorn's WebSocket protocol (websockets-sansio) logs a text frame of invalid UTF-8
     as an error with a traceback, though the mistake is the client's and uvicorn closes the
@@ -112,7 +113,7 @@ class _SubscriptionsOnly:
     """The schema as the socket handler sees it: `stream` runs subscriptions, and answers a
     query or mutation with an `error` SUBSCRIPTIONS_ONLY."""
 
-    def __init__(self, schema: Any, settings: Settings) -> None:
+    def __init__(self, schema: Any) -> None:
         self._schema = schema
         #: Parsed and validated subscription documents: a screen pop's document is the same
         #: for every agent, and parsing and validating it for each of 6,000 subscriptions
@@ -133,7 +134,9 @@ class _SubscriptionsOnly:
             if operation is not None and operation.operation is not OperationType.SUBSCRIPTION:
                 return _refusal(context_value)
             if operation is not None:
-                error = self._budget_error(prepared, name, operation, variable_values, limits, context_value)
+                # The cache keys an operation by its own name, which a request may leave out.
+                key = operation.name.value if operation.name else None
+                error = self._budget_error(prepared, key, operation, variable_values, limits, context_value)
                 if error is not None:
                     return _refused(context_value, error)
             use_prepared(query, prepared.document)  # this operation's own task: nobody else sees it
@@ -302,7 +305,7 @@ class SubscriptionsView(GraphQL):
 
     def __init__(self, schema: Any, settings: Settings) -> None:
         super().__init__(
-            _SubscriptionsOnly(schema, settings),
+            _SubscriptionsOnly(schema),
             graphql_ide=None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout_seconds),

@@ -31,7 +31,8 @@ from .server import start_server
 PROTOCOL = "graphql-transport-ws"
 ADMIN = "ccs_admin-limits-0123456789"
 AGENT = "ccs_agent1-limits-0123456789"
-SCREEN_POP = "subscription { activityRecorded { outcome activity { id } } }"
+# Named, with a variable the subscribe message leaves out: the cached operation is found by its name.
+SCREEN_POP = "subscription ScreenPop($agentId: ID) { activityRecorded(agentId: $agentId) { outcome activity { id } } }"
 FULL = "Too many connections; try again later"
 FULL_ADDRESS = "Too many connections from this address waiting for connection_init; try again later"
 FULL_PENDING = "Too many connections waiting for connection_init; try again later"
