@@ -240,6 +240,14 @@ const scenarios = {
     }
     await shot('02-open-list');
 
+    // The same caller again (the number written otherwise): one entry, its activities counted.
+    const again = await record({ channel: 'CALL', sender: { phone: '+4741234567' }, agentId }, token);
+    assert.equal(again.openListEntry.id, live.openListEntry.id, 'a second entry for the same caller');
+    const joined = list.locator(`[data-entry-id="${live.openListEntry.id}"]`);
+    await joined.locator('.entry-activities', { hasText: '2 activities' }).waitFor({ timeout: 15000 });
+    assert.equal(await list.locator(`[data-entry-id="${live.openListEntry.id}"]`).count(), 1, 'the entry shows twice');
+    check('the same caller again: one entry, with a badge counting its 2 activities (openListChanged JOINED)');
+
     // Keyboard: Tab to Eva's entry, Enter opens the pre-filled form.
     await page.locator('body').click({ position: { x: 1, y: 1 } });
     let found = false;
