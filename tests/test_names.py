@@ -77,18 +77,19 @@ def test_every_name_field_of_customers_and_contacts_is_checked(gql):
 
 
 def test_a_sender_name_is_neutralised_so_the_call_is_always_recorded(gql):
-    def record(name):
-        variables = {"input": {"channel": "CALL", "agentId": "agent-1", "sender": {"name": name, "phone": "+420 601 222 333"}}}
+    def record(name, phone):
+        variables = {"input": {"channel": "CALL", "agentId": "agent-1", "sender": {"name": name, "phone": phone}}}
         result = gql(RECORD, variables)["recordActivity"]
         assert result["__typename"] == "RecordActivitySuccess", result
         return result
 
-    overridden = record(f"{RLO}kávoN naJ\u202c")
+    overridden = record(f"{RLO}kávoN naJ\u202c", "+420 601 222 333")
     assert overridden["activity"]["sender"]["name"] == "kávoN naJ"  # shown as received, minus the override
     assert overridden["openListEntry"]["displayName"] == "kávoN naJ"
-    blank = record(ZERO_WIDTH)
+    # Another caller: the same one again would join the first entry (one entry per sender).
+    blank = record(ZERO_WIDTH, "+420 601 222 444")
     assert blank["activity"]["sender"]["name"] is None
-    assert blank["openListEntry"]["displayName"] == "+420 601 222 333"  # the display rule's next identifier
+    assert blank["openListEntry"]["displayName"] == "+420 601 222 444"  # the display rule's next identifier
     # Creating the customer from it takes the pre-filled data, which holds no control either.
     created = gql(
         "mutation($e: ID!) { createCustomerFromOpenList(entryId: $e) { __typename ... on CreateCustomerFromOpenListSuccess { customer { firstName lastName } } } }",
