@@ -707,6 +707,8 @@ def create_app(settings: Settings | None = None, *, extra_plugins: Iterable[Any]
         from . import tracing
 
         traces = tracing.load()
+        if traces is not None:
+            traces.trace_resolvers(schema)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):

@@ -1,6 +1,7 @@
 """OpenTelemetry traces (`--otel`, the `customer-context[otel]` extra): a SERVER span per GraphQL
 HTTP request, named after its operation (`query ScreenPop`), joined to the caller's trace
-when the request carries a W3C `traceparent`, with a CLIENT span per store call beneath.
+when the request carries a W3C `traceparent`, with a span per working resolver and a CLIENT
+span per store call beneath.
 
 The operation span is opened by service/observation.py's `ObserveRequests`, the outermost
 layer, so operations that the known-operation lane, the fast path or Strawberry's path run
@@ -120,6 +121,67 @@ class Tracing:
                 return await method(*args, **kwargs)
 
         return traced
+
+
+    def trace_resolvers(self, strawberry_schema: Any) -> None:
+        """An INTERNAL span per call of the resolvers that do the work: every root field's
+        (Query, Mutation) and every resolver that awaits (loads through a DataLoader or the
+        store). Strawberry's resolver objects are shared by every app of the process, so each
+        is wrapped once, and its span is made only within a traced request (`observation`'s
+        span is set): an app without --otel in the same process pays one lookup."""
+        if getattr(strawberry_schema, "_customer_context_traced", False):
+            return
+        strawberry_schema._customer_context_traced = True
+        names = strawberry_schema.config.name_converter
+        for type_name, graphql_type in strawberry_schema.schema_converter.type_map.items():
+            definition = getattr(graphql_type, "definition", None)
+            for field in getattr(definition, "fields", None) or ():
+                resolver = field.base_resolver
+                if resolver is None or not callable(resolver.wrapped_func):
+                    continue
+                if not (resolver.is_async or type_name in ("Query", "Mutation")):
+                    continue
+                for prime in _RESOLVER_FACTS:  # what Strawberry reads of the resolver's own function
+                    getattr(resolver, prime, None)
+                resolver.wrapped_func = self._traced_resolver(resolver.wrapped_func, f"{type_name}.{names.get_graphql_name(field)}", resolver.is_async)
+
+    def _traced_resolver(self, func: Any, name: str, is_async: bool) -> Any:
+        from .observation import current
+
+        tracer, attributes = self.tracer, {"graphql.field.path": name}
+
+        def traced_request() -> bool:
+            observation = current()
+            return observation is not None and observation.span is not None
+
+        if is_async:
+
+            @functools.wraps(func)
+            async def traced(*args: Any, **kwargs: Any) -> Any:
+                if not traced_request():
+                    return await func(*args, **kwargs)
+                with tracer.start_as_current_span(f"resolve {name}", attributes=attributes):
+                    return await func(*args, **kwargs)
+
+        else:
+
+            @functools.wraps(func)
+            def traced(*args: Any, **kwargs: Any) -> Any:
+                if not traced_request():
+                    return func(*args, **kwargs)
+                with tracer.start_as_current_span(f"resolve {name}", attributes=attributes):
+                    return func(*args, **kwargs)
+
+        return traced
+
+
+#: Strawberry's cached facts about a resolver, taken from its own function before it is
+#: wrapped (the wrapper keeps its signature through functools.wraps, but nothing is left to
+#: chance).
+_RESOLVER_FACTS = (
+    "signature", "reserved_parameters", "arguments", "info_parameter", "root_parameter", "self_parameter",
+    "parent_parameter", "name", "type_annotations", "type", "is_async",
+)
 
 
 class OperationSpan:

@@ -73,6 +73,16 @@ def children(finished, parent) -> list[str]:
     return sorted(s.name for s in finished if s.parent is not None and s.parent.span_id == parent.context.span_id)
 
 
+def descendants(finished, ancestor) -> list[str]:
+    found, frontier = [], [ancestor]
+    while frontier:
+        span = frontier.pop()
+        below = [s for s in finished if s.parent is not None and s.parent.span_id == span.context.span_id]
+        found += [s.name for s in below]
+        frontier += below
+    return sorted(found)
+
+
 def test_screen_pops_are_traced_from_the_callers_trace_also_on_the_lane(spans, lane):
     with TestClient(create_app(Settings(otel=True))) as http:
         assert http.post("/graphql", json={"query": CREATE}).status_code == 200
@@ -97,8 +107,11 @@ def test_screen_pops_are_traced_from_the_callers_trace_also_on_the_lane(spans, l
         assert pop.attributes["http.response.status_code"] == 200
         assert pop.attributes["customer_context.request_id"] == "pop-1"
         assert pop.attributes["customer_context.outcome"] == "ok"
-        # The store's calls are children of the operation.
-        assert "store.find_customers_by_identifiers" in children(finished, pop)
+        # The resolvers that work are its children, the store's calls theirs.
+        assert children(finished, pop) == ["resolve MatchCandidate.customer", "resolve Query.matchCustomers"]
+        (resolver,) = [s for s in finished if s.name == "resolve Query.matchCustomers" and s.parent.span_id == pop.context.span_id]
+        assert "store.find_customers_by_identifiers" in descendants(finished, resolver)
+        assert "store.get_customers" in descendants(finished, pop)
         for store_span in (s for s in finished if s.name.startswith("store.")):
             assert store_span.kind is trace.SpanKind.CLIENT and store_span.context.trace_id == pop.context.trace_id
 
@@ -110,7 +123,8 @@ def test_a_mutation_without_traceparent_starts_a_trace_with_its_store_calls(span
     finished = spans.get_finished_spans()
     (create,) = operations(finished)
     assert create.name == "mutation Create" and create.parent is None
-    assert "store.insert_customer" in children(finished, create)
+    assert children(finished, create) == ["resolve Mutation.createCustomer"]
+    assert "store.insert_customer" in descendants(finished, create)
 
 
 def test_a_request_error_marks_its_span(spans):
@@ -124,6 +138,8 @@ def test_a_request_error_marks_its_span(spans):
 
 
 def test_without_otel_nothing_is_traced_or_imported(spans):
+    # This process's resolvers were wrapped by the tests above: an app without --otel
+    # still makes no span.
     with TestClient(create_app(Settings())) as http:
         assert http.post("/graphql", json={"query": CREATE}).status_code == 200
     assert spans.get_finished_spans() == ()
