@@ -155,3 +155,18 @@ def test_without_otel_nothing_is_traced_or_imported(spans):
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_otel_without_the_extra_stops_startup_naming_it(monkeypatch):
+    from service.settings import ConfigurationError
+
+    monkeypatch.setitem(sys.modules, "opentelemetry", None)  # as if the extra were not installed
+    with pytest.raises(ConfigurationError, match=r"--otel needs OpenTelemetry: pip install 'customer-context\[otel\]'"):
+        create_app(Settings(otel=True))
+
+
+def test_otel_sdk_disabled_turns_tracing_off(spans, monkeypatch):
+    monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
+    with TestClient(create_app(Settings(otel=True))) as http:
+        assert http.post("/graphql", json={"query": CREATE}).status_code == 200
+    assert spans.get_finished_spans() == ()
