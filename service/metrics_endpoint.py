@@ -45,9 +45,10 @@ async def metrics_endpoint(request: Request) -> Response:
     if runtime.staff is not None:
         headers = {k.lower(): v for k, v in request.headers.items()}
         actor = await authenticate(headers.get("authorization"), runtime.staff, runtime.store, customer_accounts=False)
-        if actor is None:
+        if actor is None:  # the API's own 401: same body, language and WWW-Authenticate
             start, body = unauthenticated(headers)
-            return Response(body["body"], status_code=401, headers={k.decode(): v.decode() for k, v in start["headers"] if k != b"content-length"})
+            kept = {k.decode("latin-1"): v.decode("latin-1") for k, v in start["headers"] if k != b"content-length"}
+            return Response(body["body"], status_code=401, headers=kept)
         if actor.role not in SCRAPER_ROLES:
             return _forbidden(request)
     open_list = await _open_list(runtime.store)

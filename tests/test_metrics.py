@@ -250,8 +250,10 @@ def tokens_file(tmp_path) -> str:
 
 def test_with_staff_tokens_only_admin_and_read_only_may_scrape(tokens_file):
     with TestClient(create_app(Settings(tokens_file=tokens_file))) as http:
-        missing = http.get("/metrics")
+        missing = http.get("/metrics", headers={"Accept-Language": "cs"})
         assert missing.status_code == 401 and missing.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert missing.json()["errors"][0]["message"] == "Požadavek vyžaduje platný token (Authorization: Bearer ...)."
+        assert missing.headers["www-authenticate"].startswith("Bearer")
         assert http.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
         agent = http.get("/metrics", headers={"Authorization": f"Bearer {TOKENS['agent'][1]}", "Accept-Language": "de"})
         assert agent.status_code == 403
