@@ -183,3 +183,13 @@ def test_with_a_data_file_the_waiting_sender_is_still_joined_after_a_restart(tmp
         again = call(gql, phone="601 123 456")
         assert again["openListEntry"]["id"] == first["openListEntry"]["id"]
         assert again["openListEntry"]["activityCount"] == 2
+
+
+def test_creating_a_customer_for_one_of_its_activities_in_the_management_pane_takes_them_all(gql):
+    one = call(gql, email="petr@example.org")
+    two = call(gql, channel="EMAIL", email="Petr@Example.org")
+    customer = create_customer(gql, two["activity"]["id"], firstName="Petr", emails=[{"address": "petr@example.org"}])
+    for recorded in (one, two):
+        activity = gql(ACTIVITY, {"id": recorded["activity"]["id"]})["node"]
+        assert activity["customer"] == {"id": customer["id"]} and activity["openListEntry"]["status"] == "CREATED"
+    assert waiting(gql) == []
