@@ -72,9 +72,12 @@ class Observation:
 
     def outcome(self) -> str:
         """ok, partial, error (a GraphQL request error), timeout, refused (a 4xx before
-        GraphQL: authentication, size, media type), shed (503 OVERLOADED) or failed (5xx)."""
+        GraphQL: authentication, size, media type), shed (503 OVERLOADED), failed (5xx) or
+        abandoned (the client left before an answer began)."""
         if "TIMEOUT" in self.codes:
             return "timeout"
+        if self.status == 0:
+            return "abandoned"
         if self.result is not None:
             return self.result
         if self.status == 503:
@@ -174,6 +177,10 @@ class ObserveRequests:
         span = self.tracer.start(scope, observation) if self.tracer is not None else None
         try:
             await self.app(scope, receive, observed_send)
+        except Exception:
+            if observation.status == 0:  # Starlette's outermost layer answers it with a 500
+                observation.status = 500
+            raise
         finally:
             _CURRENT.reset(token)
             if not finished:  # no answer (the client left), or a failure below

@@ -23,10 +23,13 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
+from plugins.memory import MemoryStore
 from plugins.memory import journal as journal_module
 from service.app import KnownOperationLane, create_app
-from service.authentication import hash_token
+from service.authentication import CUSTOMER_PREFIX, hash_token
+from service.hookspecs import hookimpl
 from service.settings import ConfigurationError, Settings, parse
+from service.storage import StorageBackend
 
 from .helpers import CREATE_CUSTOMER, RECORD, record
 from .server import ROOT, START, free_port, running_server, start_server
@@ -353,3 +356,28 @@ def test_several_processes_add_up_in_multiprocess_mode(tmp_path):
             second.stop()
     finally:
         first.stop()
+
+
+class FailingContacts:
+    """A throwaway plugin: backend "failing", the memory store whose contact lookups fail
+    (a customer account's token is checked against its contact: a failure there is a bug's
+    500, before GraphQL)."""
+
+    @hookimpl
+    def storage_backends(self):
+        class FailingStore(MemoryStore):
+            async def get_contacts(self, ids):
+                raise RuntimeError("the store failed")
+
+        return [StorageBackend("failing", FailingStore, "test double")]
+
+
+def test_a_failure_outside_graphql_counts_as_failed_and_its_store_call_as_an_error():
+    app = create_app(Settings(backend="failing"), extra_plugins=[FailingContacts()])
+    with TestClient(app, raise_server_exceptions=False) as http:
+        before = scrape(http)
+        token = {"Authorization": f"Bearer {CUSTOMER_PREFIX}contact-1.secret"}
+        assert post(http, "{ viewer { id } }", **token).status_code == 500
+        after = scrape(http)
+    assert grew(before, after, "customer_context_requests_total", operation="(none)", type="(none)", outcome="failed") == 1
+    assert grew(before, after, "customer_context_store_call_errors_total", method="get_contacts") == 1
