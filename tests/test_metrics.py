@@ -31,7 +31,7 @@ from service.hookspecs import hookimpl
 from service.settings import ConfigurationError, Settings, parse
 from service.storage import StorageBackend
 
-from .helpers import CREATE_CUSTOMER, RECORD, record
+from .helpers import CREATE_CUSTOMER, record
 from .server import ROOT, START, free_port, running_server, start_server
 from .test_admission import HELD, QUICK, served, until
 
