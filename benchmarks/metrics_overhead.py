@@ -6,8 +6,9 @@ the known-operation lane, on three servers side by side under `wrk`, in alternat
 - metrics+log: counted, and one JSON line per request written (to /dev/null).
 
 Each runs the same app (`create_app`, memory store with one customer, local development
-mode) in a process of its own on loopback. Prints requests per second of each (median of
-the rounds) and the ratio to `off` (median of the per-round ratios).
+mode) in a process of its own on loopback; each round starts with another of them. Prints
+requests per second of each (median of the rounds) and the ratio to `off` (median of the
+per-round ratios).
 
     .venv/bin/python benchmarks/metrics_overhead.py [--duration 3] [--rounds 3] [--connections 8]
 """
@@ -115,9 +116,12 @@ def main() -> None:
             answer = post(base, body)  # the document becomes known: the lane's from here on
             assert answer["data"]["matchCustomers"][0]["customer"]["displayName"] == "Jana Nováková", answer
         results: dict[str, list[float]] = {name: [] for name in servers}
-        for _ in range(args.rounds):
-            for name, (_, base) in servers.items():
-                results[name].append(wrk(base, Path(lua.name), args.duration, args.connections))
+        names = list(servers)
+        for number in range(args.rounds):
+            # Each round starts with another configuration, so that none is always measured
+            # first or last (a neighbour's load on a shared machine comes and goes).
+            for name in names[number % len(names):] + names[: number % len(names)]:
+                results[name].append(wrk(servers[name][1], Path(lua.name), args.duration, args.connections))
         print(f"screen pop through the lane, {args.rounds} rounds of {args.duration} s, {args.connections} connections")
         print(f"{'configuration':14} {'req/s':>8} {'ratio to off':>13}")
         for name in servers:
