@@ -127,3 +127,29 @@ def test_the_first_run_says_what_it_is_doing_while_it_installs(tmp_path):
     # Installed once: the next run goes straight to the command.
     second = run()
     assert (second.returncode, second.stderr, second.stdout) == (0, "", first.stdout)
+
+
+def test_connections_on_the_servers_own_socket_get_no_nagle_delay():
+    """serve binds its socket itself (for the busy-port line). asyncio turns Nagle's algorithm
+    off (TCP_NODELAY) on accepted connections only when the socket says it is TCP; with
+    Nagle on, an answer written in two sends (head, then body) waited for the client's
+    delayed ACK, 40 ms a request. Checked on the connection the server side accepts."""
+    import asyncio
+
+    async def scenario() -> int:
+        listener = cli._listen("127.0.0.1", 0)
+        accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            sock = writer.get_extra_info("socket")
+            accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(handle, sock=listener)
+        async with server:
+            _reader, writer = await asyncio.open_connection(*listener.getsockname()[:2])
+            nodelay = await asyncio.wait_for(accepted, 10)
+            writer.close()
+        return nodelay
+
+    assert asyncio.run(scenario()) != 0
