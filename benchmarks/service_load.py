@@ -359,15 +359,17 @@ def canonical(response: Any) -> str:
     return json.dumps(response, sort_keys=False, ensure_ascii=False)
 
 
-def server_command(name: str, port: int, data_file: Path) -> list[str]:
+def server_command(name: str, port: int, data_file: Path, loop: str) -> list[str]:
+    """Both servers on the same event loop (`--loop`), so that the ratio is the service's own
+    work against the baseline's, not asyncio's against uvloop's."""
     if name == "service":
         return [
             str(ROOT / ".venv/bin/customer-context"), "serve", "--port", str(port),
-            "--data-file", str(data_file), "--log-level", "warning",
+            "--data-file", str(data_file), "--log-level", "warning", "--loop", loop,
         ]  # fmt: skip
     return [
         str(ROOT / ".venv/bin/python"), "-m", "uvicorn", "--app-dir", str(ROOT / "benchmarks"), "baseline_app:app",
-        "--port", str(port), "--log-level", "warning", "--workers", "1",
+        "--port", str(port), "--log-level", "warning", "--workers", "1", "--loop", loop,
     ]  # fmt: skip
 
 
@@ -394,7 +396,7 @@ def measure(args, wrk: str, workdir: Path, data_file: Path, n: int) -> None:
             port = free_port()
             t = time.perf_counter()
             server_env = {**env, "BASELINE_DATA_FILE": str(copy / data_file.name)} if name == "baseline" else env
-            servers[name] = stack.enter_context(Server(name, server_command(name, port, copy / data_file.name), server_env, port))
+            servers[name] = stack.enter_context(Server(name, server_command(name, port, copy / data_file.name, args.loop), server_env, port))
             print(f"{name}: up in {time.perf_counter() - t:.0f} s (pid {servers[name].proc.pid})", flush=True)
         rows = []
         for (label, bodies), script in zip(loads, scripts):
@@ -585,6 +587,10 @@ def main() -> None:
     parser.add_argument("--no-growth", action="store_true")
     parser.add_argument("--no-load", action="store_true", help="only the growth table")
     parser.add_argument("--no-fastpath", action="store_true", help="run the service with --no-fastpath")
+    parser.add_argument(
+        "--loop", choices=("asyncio", "uvloop"), default="asyncio",
+        help="event loop of both servers (the service's default is asyncio: docs/performance.md, Under saturation)",
+    )  # fmt: skip
     parser.add_argument("--growth-limit-gb", type=float, default=20, help="address-space limit of each growth step")
     parser.add_argument("--growth-child", type=int, help=argparse.SUPPRESS)  # one growth row, printed as JSON
     args = parser.parse_args()
