@@ -8,7 +8,7 @@ each: the estimate the budget computes, the values the answer really holds, the 
 time, and the longest the loop went without a turn for anything else (a ticker task
 measures it). No timing is asserted anywhere.
 
-    .venv/bin/python benchmarks/answer_size.py [--customers 100]
+    .venv/bin/python benchmarks/answer_size.py [--customers 100] [--path plan|generic|no-fastpath]
 """
 
 from __future__ import annotations
@@ -100,8 +100,14 @@ async def measure(app: Any, query: str) -> tuple[float, float, bytes]:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=100)
+    parser.add_argument(
+        "--path", choices=("plan", "generic", "no-fastpath"), default="plan",
+        help="plan: the fast path's compiled plan; generic: graphql-core's executor, which the fast path "
+        "leaves a document with a directive to; no-fastpath: Strawberry's path",
+    )  # fmt: skip
     args = parser.parse_args()
-    settings = Settings(max_result_size=10**9)  # measure past the default limit too
+    # Past the default limit too.
+    settings = Settings(max_result_size=10**9, fastpath=args.path != "no-fastpath")
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         for i in range(args.customers):
@@ -116,8 +122,10 @@ async def main() -> None:
         default = Settings().max_result_size
         print(f"{args.customers} customers, each with 50 emails, 50 phones, 100 attributes; default --max-result-size {default:,}")
         print(f"{'node fields':100s} {'estimate':>9s} {'values':>7s} {'ms':>7s} {'hold ms':>8s} {'us/value':>8s}")
+        print(f"path: {args.path}")
         for fields in NODE_FIELDS:
-            query = f"{{ customers(first: {args.customers}) {{ edges {{ node {{ {fields} }} }} }} }}"
+            shown = fields.replace("displayName", "displayName @include(if: true)") if args.path == "generic" else fields
+            query = f"{{ customers(first: {args.customers}) {{ edges {{ node {{ {shown} }} }} }} }}"
             document = parse(query)
             operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
             try:

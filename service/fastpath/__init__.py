@@ -49,6 +49,7 @@ from strawberry.utils.await_maybe import await_maybe
 
 from ..metrics import count_fallback
 from ..observation import note_operation
+from ..schema.executor_turns import TakeTurns
 from ..schema.limits import Limits, limits_of, result_size_error
 from ..schema.masking import MaskInternalErrors
 from .compiled import Replay, Run, Unsupported, compile_operation, replay_middleware
@@ -207,7 +208,8 @@ class FastPath:
                 self.core_schema,
                 cached.document,
                 root_value=root_value,
-                middleware=MiddlewareManager(*middleware),
+                # Turn-taking last: graphql-core makes the last middleware the outermost.
+                middleware=MiddlewareManager(*middleware, TakeTurns()),
                 variable_values=variables,
                 operation_name=name,
                 context_value=context,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from .executor_turns import TakeTurnsExtension
 from .limits import GraphQLLimits
 from .masking import MaskInternalErrors, log_internal_errors
 from .mutations import Mutation
@@ -29,7 +30,8 @@ def build_schema() -> strawberry.Schema:
         # GraphQLLimits after MaskInternalErrors: its errors are rewritten first, then masked
         # (and given the request id) like every other.
         # PreparedDocument: subscription documents the WebSocket handler parsed and validated once.
-        extensions=[MaskInternalErrors, GraphQLLimits, SubscriptionsNeedWebSocket, PreparedDocument],
+        # TakeTurnsExtension: a query's answer built in turns on the event loop (executor_turns.py).
+        extensions=[MaskInternalErrors, GraphQLLimits, SubscriptionsNeedWebSocket, PreparedDocument, TakeTurnsExtension],
     )
 
 
