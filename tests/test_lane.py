@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from starlette.testclient import TestClient
 
-from service.app import KnownOperationLane, create_app
+from service.app import create_app
 from service.settings import Settings
 
 from .helpers import RECORD
@@ -27,21 +27,6 @@ SEED = (
     'mutation { createCustomer(input: {firstName: "Jana", lastName: "Nováková", phones: [{number: "601 222 333"}]}) '
     "{ __typename } }"
 )
-
-
-@pytest.fixture
-def lane(monkeypatch) -> list[bool]:
-    """Whether the lane answered, per request that reached it."""
-    taken: list[bool] = []
-    original = KnownOperationLane._answer
-
-    async def spied(self, *args):
-        answer = await original(self, *args)
-        taken.append(answer is not None)
-        return answer
-
-    monkeypatch.setattr(KnownOperationLane, "_answer", spied)
-    return taken
 
 
 @pytest.fixture

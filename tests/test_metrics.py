@@ -25,7 +25,7 @@ from starlette.testclient import TestClient
 
 from plugins.memory import MemoryStore
 from plugins.memory import journal as journal_module
-from service.app import KnownOperationLane, create_app
+from service.app import create_app
 from service.authentication import CUSTOMER_PREFIX, hash_token
 from service.hookspecs import hookimpl
 from service.settings import ConfigurationError, Settings, parse
@@ -68,21 +68,6 @@ def grew(before, after, name: str, **labels) -> float:
 def http() -> Iterator[TestClient]:
     with TestClient(create_app(Settings())) as client:
         yield client
-
-
-@pytest.fixture
-def lane(monkeypatch) -> list[bool]:
-    """Whether the known-operation lane answered, per request that reached it."""
-    taken: list[bool] = []
-    original = KnownOperationLane._answer
-
-    async def spied(self, *args):
-        answer = await original(self, *args)
-        taken.append(answer is not None)
-        return answer
-
-    monkeypatch.setattr(KnownOperationLane, "_answer", spied)
-    return taken
 
 
 def post(http, query: str, variables: dict | None = None, **headers):

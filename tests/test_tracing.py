@@ -16,7 +16,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from starlette.testclient import TestClient
 
-from service.app import KnownOperationLane, create_app
+from service.app import create_app
 from service.settings import Settings
 
 from .server import ROOT
@@ -49,20 +49,6 @@ def provider() -> None:
 def spans() -> Iterator[InMemorySpanExporter]:
     EXPORTER.clear()
     yield EXPORTER
-
-
-@pytest.fixture
-def lane(monkeypatch) -> list[bool]:
-    taken: list[bool] = []
-    original = KnownOperationLane._answer
-
-    async def spied(self, *args):
-        answer = await original(self, *args)
-        taken.append(answer is not None)
-        return answer
-
-    monkeypatch.setattr(KnownOperationLane, "_answer", spied)
-    return taken
 
 
 def operations(finished) -> list:
