@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import shutil
@@ -47,6 +46,7 @@ from service_load import (  # noqa: E402
     machine,
     make_dataset,
     parse_wrk,
+    wrk_script,
     write_data_file,
 )
 
@@ -184,25 +184,8 @@ def accepted_per_turn(loop_name: str, connections: int = 20, turn: float = 0.1) 
 # --- load ------------------------------------------------------------------------------------
 
 
-def search_script(directory: Path, first: int) -> Path:
-    bodies = [
-        json.dumps({"query": DIRECTORY, "operationName": "Directory", "variables": {"search": s, "first": first}}, ensure_ascii=False)
-        for s in DIRECTORY_SEARCHES
-    ]
-    items = ",\n".join('"' + b.replace("\\", "\\\\").replace('"', '\\"') + '"' for b in bodies)
-    path = directory / "searches.lua"
-    path.write_text(
-        f"""local bodies = {{
-{items}
-}}
-local headers = {{["Content-Type"] = "application/json", ["Accept"] = "application/json"}}
-local i = 0
-request = function()
-  i = i % #bodies + 1
-  return wrk.format("POST", "/graphql", headers, bodies[i])
-end
--- wrk counts only "non-2xx"; each thread counts its 503s, `done` adds them up.
-local threads = {{}}
+#: wrk counts only "non-2xx"; each thread counts its 503s, `done` adds them up.
+SHED_COUNTER = """local threads = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args) shed = 0 end
 function response(status, headers, body) if status == 503 then shed = shed + 1 end end
@@ -211,10 +194,15 @@ function done(summary, latency, requests)
   for _, thread in ipairs(threads) do total = total + thread:get("shed") end
   io.write(string.format("status 503: %d\\n", total))
 end
-""",
-        encoding="utf-8",
-    )
-    return path
+"""
+
+
+def search_script(directory: Path, first: int) -> Path:
+    bodies = [
+        {"query": DIRECTORY, "operationName": "Directory", "variables": {"search": s, "first": first}}
+        for s in DIRECTORY_SEARCHES
+    ]
+    return wrk_script(bodies, directory, SHED_COUNTER)
 
 
 def saturate(wrk: str, port: int, script: Path, clients: int, seconds: float, tally: Tally) -> None:

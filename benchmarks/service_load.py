@@ -313,8 +313,10 @@ def lua_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def wrk_script(bodies: list[dict[str, Any]], directory: Path) -> Path:
-    path = directory / f"wrk-{abs(hash(json.dumps(bodies))) % 10**8}.lua"
+def wrk_script(bodies: list[dict[str, Any]], directory: Path, extra: str = "") -> Path:
+    """A wrk Lua script that POSTs `bodies` in turn; `extra` is more Lua appended (wrk's
+    other hooks: benchmarks/saturation.py counts 503s with them)."""
+    path = directory / f"wrk-{abs(hash(json.dumps(bodies) + extra)) % 10**8}.lua"
     items = ",\n".join(lua_string(json.dumps(b, ensure_ascii=False)) for b in bodies)
     path.write_text(
         f"""local bodies = {{
@@ -326,7 +328,7 @@ request = function()
   i = i % #bodies + 1
   return wrk.format("POST", "/graphql", headers, bodies[i])
 end
-""",
+{extra}""",
         encoding="utf-8",
     )
     return path
