@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from script_servers import free_port, start as start_code, wrk_rps  # noqa: E402
 
 SERVER = """
 import sys, uvicorn
@@ -45,30 +45,13 @@ wrk.headers["Content-Type"] = "application/json"
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start(limited: bool) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", SERVER.format(root=str(ROOT), limited=limited, port=port)])
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1):
-                return proc, base
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("a server did not come up")
+    return start_code(SERVER.format(root=str(ROOT), limited=limited, port=port), port)
 
 
 def wrk(base: str, path: str, script: Path | None, duration: int, connections: int) -> float:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s"] + (["-s", str(script)] if script else []) + [base + path]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    return wrk_rps(base + path, script, duration, connections)
 
 
 def main() -> None:

@@ -17,18 +17,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from script_servers import free_port, start as start_code, wrk_rps  # noqa: E402
 
 SERVER = """
 import logging, sys, uvicorn
@@ -64,24 +64,9 @@ SCREEN_POP = (
 CONFIGURATIONS = {"off": (False, False), "metrics": (True, False), "metrics+log": (True, True)}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start(metrics: bool, log: bool) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", SERVER.format(root=str(ROOT), metrics=metrics, log=log, port=port)])
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1):
-                return proc, base
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("a server did not come up")
+    return start_code(SERVER.format(root=str(ROOT), metrics=metrics, log=log, port=port), port)
 
 
 def post(base: str, body: str) -> dict:
@@ -91,11 +76,7 @@ def post(base: str, body: str) -> dict:
 
 
 def wrk(base: str, script: Path, duration: int, connections: int) -> float:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "-s", str(script), base + "/graphql"]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    if "Non-2xx" in output:
-        raise SystemExit(f"wrk met errors:\n{output}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    return wrk_rps(base + "/graphql", script, duration, connections, only_2xx=True)
 
 
 def main() -> None:
