@@ -207,11 +207,6 @@ class Settings:
                 f"mongodb commit quorum must be votingMembers, majority, a number of members or a replica set tag, "
                 f"not {self.mongodb_commit_quorum!r}"
             )
-        if not (math.isfinite(self.mongodb_index_build_timeout_seconds) and self.mongodb_index_build_timeout_seconds > 0):
-            raise ConfigurationError(
-                "mongodb index build timeout seconds must be a positive number of seconds, "
-                f"not {self.mongodb_index_build_timeout_seconds}"
-            )
         if self.log_level.lower() not in {"debug", "info", "warning", "error"}:
             raise ConfigurationError(f"log level must be debug, info, warning or error, not {self.log_level!r}")
         if self.log_format.lower() not in {"auto", "json", "text"}:
@@ -241,21 +236,19 @@ class Settings:
         ):
             if getattr(self, name) < least:
                 raise ConfigurationError(f"{name.replace('_', ' ')} must be at least {least}, not {getattr(self, name)}")
-        if not (math.isfinite(self.connection_init_timeout_seconds) and self.connection_init_timeout_seconds > 0):
-            raise ConfigurationError(
-                f"connection init timeout seconds must be a positive number of seconds, not {self.connection_init_timeout_seconds}"
-            )
         if not (math.isfinite(self.websocket_messages_per_second) and self.websocket_messages_per_second > 0):
             raise ConfigurationError(
                 f"websocket messages per second must be a positive number, not {self.websocket_messages_per_second}"
             )
-        for name in ("header_timeout_seconds", "body_timeout_seconds"):
+        for name in (
+            "request_timeout_seconds",
+            "header_timeout_seconds",
+            "body_timeout_seconds",
+            "connection_init_timeout_seconds",
+            "mongodb_index_build_timeout_seconds",
+        ):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
                 raise ConfigurationError(f"{name.replace('_', ' ')} must be a positive number of seconds, not {getattr(self, name)}")
-        if not (math.isfinite(self.request_timeout_seconds) and self.request_timeout_seconds > 0):
-            raise ConfigurationError(
-                f"request timeout seconds must be a positive number of seconds, not {self.request_timeout_seconds}"
-            )
         if self.max_in_flight_requests < 0:
             raise ConfigurationError(
                 f"max in flight requests must be at least 0 (0: no limit), not {self.max_in_flight_requests}"
